@@ -1,0 +1,127 @@
+import { awscdk, javascript } from 'projen';
+
+/**
+ * Runtime code of the extension. It is bundled by esbuild into the layer asset at build time,
+ * so for the npm package these are build-time (dev) dependencies: the published construct
+ * library depends on nothing but aws-cdk-lib and constructs.
+ */
+const extensionBundledDeps = [
+  'koa@^3',
+  '@koa/router@^15',
+  'raw-body@^3',
+  'valibot@^1',
+  'aws4@^1',
+  '@opentelemetry/otlp-transformer',
+  '@opentelemetry/resources',
+  '@opentelemetry/core',
+  '@opentelemetry/api',
+  '@opentelemetry/api-logs',
+  '@opentelemetry/sdk-trace-base',
+  '@opentelemetry/sdk-metrics',
+  '@opentelemetry/sdk-logs',
+];
+
+const project = new awscdk.AwsCdkConstructLibrary({
+  name: 'cdk-telemetry-extension',
+  description:
+    'An AWS CDK construct that builds a Lambda extension layer which receives Telemetry API events and exports them as OTLP, JSON over HTTP or stdout.',
+  author: 'cdk-telemetry-extension maintainers',
+  authorAddress: 'maintainers@example.com',
+  repositoryUrl: 'https://github.com/example/cdk-telemetry-extension.git',
+  keywords: ['cdk', 'lambda', 'extension', 'telemetry', 'opentelemetry', 'otlp'],
+  license: 'Apache-2.0',
+  stability: 'experimental',
+
+  cdkVersion: '2.189.1',
+  jsiiVersion: '~6.0.0',
+  defaultReleaseBranch: 'main',
+  packageManager: javascript.NodePackageManager.NPM,
+  projenrcTs: true,
+  github: false,
+  release: false,
+  depsUpgrade: false,
+
+  srcdir: 'lib',
+  testdir: 'test',
+
+  publishToPypi: {
+    distName: 'cdk-telemetry-extension',
+    module: 'cdk_telemetry_extension',
+  },
+
+  devDeps: [
+    ...extensionBundledDeps,
+    '@types/koa',
+    '@types/koa__router',
+    '@types/aws4',
+    'esbuild',
+    'tsx',
+    'protobufjs',
+    'fast-check',
+    'cdk-nag@^2',
+    'typescript@~6.0.0',
+    '@types/node@^20',
+  ],
+
+  jestOptions: {
+    updateSnapshot: javascript.UpdateSnapshot.NEVER,
+    extraCliOptions: ['--json', '--outputFile=test-reports/jest-results.json'],
+    jestConfig: {
+      testTimeout: 60_000,
+      coveragePathIgnorePatterns: ['/node_modules/', '/test/'],
+      snapshotSerializers: ['<rootDir>/test/setup/asset-hash-serializer.ts'],
+    },
+  },
+
+  gitignore: ['/lib/layer/', '/.tmp/', '*.mjs.map', '/cdk.out/', '/test/**/cdk.out/'],
+});
+
+for (const pattern of ['/extension-src/', '/.ci/', '/.tmp/', '/cdk.out/']) {
+  project.addPackageIgnore(pattern);
+}
+
+// `npm ci` fails on this registry without this pin (a transitive resolver of eslint-import).
+project.package.addField('overrides', { 'unrs-resolver': '1.12.2' });
+
+// jsii on the Node 20 machines this project runs on.
+project.tasks.addEnvironment('JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION', '20');
+
+// The extension has its own tsconfig (it is never seen by jsii): strict, Node 20, bundler resolution.
+new javascript.TypescriptConfig(project, {
+  fileName: 'extension-src/tsconfig.json',
+  include: ['**/*.ts', '../lib/config/*.ts'],
+  compilerOptions: {
+    rootDir: '..',
+    target: 'ES2022',
+    module: 'preserve',
+    moduleResolution: javascript.TypeScriptModuleResolution.BUNDLER,
+    lib: ['ES2022'],
+    types: ['node'],
+    strict: true,
+    noEmit: true,
+    esModuleInterop: true,
+    skipLibCheck: true,
+    noUnusedLocals: true,
+    noUnusedParameters: true,
+    noImplicitReturns: true,
+    noFallthroughCasesInSwitch: true,
+    resolveJsonModule: true,
+  },
+});
+
+// Bundle the extension into the layer folder before jsii compiles the library.
+project.preCompileTask.exec('tsx projenrc/bundle-extension.ts');
+project.preCompileTask.exec('tsc -p extension-src/tsconfig.json');
+
+// Python bindings, built offline: pacmak generates the code only, then `python -m build`
+// builds wheel + sdist from the local pip mirror (the stock pacmak step wants PyPI).
+const packagePython = project.addTask('package:python-offline', {
+  description: 'Generate the Python bindings and build wheel + sdist into dist/python without network',
+  steps: [
+    { exec: 'jsii-pacmak -v --target python --code-only' },
+    { exec: 'bash -c "cd dist/python && rm -f *.whl *.tar.gz && python3 -m build --no-isolation --skip-dependency-check --outdir . src 2>/dev/null || python3 -m build --no-isolation --skip-dependency-check --outdir . ."' },
+  ],
+});
+void packagePython;
+
+project.synth();

@@ -1,0 +1,114 @@
+/**
+ * The configuration contract between the construct (which writes it into a function's
+ * environment) and the extension (which reads it at start-up).
+ *
+ * Defined once, here: variable names, value formats, defaults and allowed ranges. The construct
+ * validates props against these limits at synth time; the extension validates the environment
+ * against the same limits at init and reports anything wrong through `init/error`.
+ *
+ * This module must stay free of runtime dependencies: the compiled construct library imports it,
+ * and esbuild bundles it into the extension.
+ */
+
+/** Prefix of every variable the extension reads. */
+export const ENV_PREFIX = 'TELEMETRY_EXTENSION_';
+
+/** Environment variable names. */
+export const ENV = {
+  /** Set to `1` by `attachTo`. Absent means "layer added by hand": run with defaults and say so. */
+  CONFIGURED: 'TELEMETRY_EXTENSION_CONFIGURED',
+  /** Listener port, decimal. */
+  PORT: 'TELEMETRY_EXTENSION_PORT',
+  /** Comma-separated telemetry types, e.g. `platform,function`. */
+  TYPES: 'TELEMETRY_EXTENSION_TYPES',
+  /** Telemetry API buffering: max events per batch, decimal. */
+  BUFFERING_MAX_ITEMS: 'TELEMETRY_EXTENSION_BUFFERING_MAX_ITEMS',
+  /** Telemetry API buffering: max bytes per batch, decimal. */
+  BUFFERING_MAX_BYTES: 'TELEMETRY_EXTENSION_BUFFERING_MAX_BYTES',
+  /** Telemetry API buffering: max milliseconds before a batch is sent, decimal. */
+  BUFFERING_TIMEOUT_MS: 'TELEMETRY_EXTENSION_BUFFERING_TIMEOUT_MS',
+  /** Flush strategy: one of {@link FLUSH_STRATEGIES}. */
+  FLUSH_STRATEGY: 'TELEMETRY_EXTENSION_FLUSH_STRATEGY',
+  /** Flush interval in milliseconds for `periodically` and `continuously`, decimal. */
+  FLUSH_INTERVAL_MS: 'TELEMETRY_EXTENSION_FLUSH_INTERVAL_MS',
+  /** Sink kind: one of {@link SINK_KINDS}. */
+  SINK: 'TELEMETRY_EXTENSION_SINK',
+  /** OTLP: base endpoint (as `OTEL_EXPORTER_OTLP_ENDPOINT`); HTTP: the full URL. */
+  SINK_ENDPOINT: 'TELEMETRY_EXTENSION_SINK_ENDPOINT',
+  /** OTLP wire protocol: one of {@link OTLP_PROTOCOLS}. */
+  SINK_PROTOCOL: 'TELEMETRY_EXTENSION_SINK_PROTOCOL',
+  /** Plain (non-secret) headers as a JSON object of strings. */
+  SINK_HEADERS: 'TELEMETRY_EXTENSION_SINK_HEADERS',
+  /**
+   * ARN of a Secrets Manager secret whose SecretString is a JSON object of header name to value.
+   * The extension reads it once at init; the value never appears in the environment.
+   */
+  SINK_HEADERS_SECRET_ARN: 'TELEMETRY_EXTENSION_SINK_HEADERS_SECRET_ARN',
+  /** Body compression: one of {@link COMPRESSIONS}. */
+  SINK_COMPRESSION: 'TELEMETRY_EXTENSION_SINK_COMPRESSION',
+  /** Timeout of one export request in milliseconds, decimal. */
+  SINK_TIMEOUT_MS: 'TELEMETRY_EXTENSION_SINK_TIMEOUT_MS',
+  /** `service.name` resource attribute; `OTEL_SERVICE_NAME` and the function name are fallbacks. */
+  SERVICE_NAME: 'TELEMETRY_EXTENSION_SERVICE_NAME',
+} as const;
+
+/** Telemetry API event types a subscription may name. */
+export const TELEMETRY_TYPES = ['platform', 'function', 'extension'] as const;
+export type TelemetryTypeName = (typeof TELEMETRY_TYPES)[number];
+
+export const FLUSH_STRATEGIES = ['adaptive', 'end-of-invocation', 'periodically', 'continuously'] as const;
+export type FlushStrategyName = (typeof FLUSH_STRATEGIES)[number];
+
+export const SINK_KINDS = ['otlp', 'http', 'stdout'] as const;
+export type SinkKind = (typeof SINK_KINDS)[number];
+
+/** Values as in `OTEL_EXPORTER_OTLP_PROTOCOL`. */
+export const OTLP_PROTOCOLS = ['http/protobuf', 'http/json'] as const;
+export type OtlpProtocolName = (typeof OTLP_PROTOCOLS)[number];
+
+export const COMPRESSIONS = ['gzip', 'none'] as const;
+export type CompressionName = (typeof COMPRESSIONS)[number];
+
+/** An inclusive integer range with a default. */
+export interface IntRange {
+  readonly min: number;
+  readonly max: number;
+  readonly default: number;
+}
+
+/** Allowed ranges and defaults. */
+export const LIMITS = {
+  /** Listener port. 9001 is the Runtime API's port in Lambda and is refused by the Telemetry API. */
+  port: { min: 1024, max: 65535, default: 4243 } as IntRange,
+  reservedPorts: [9001] as readonly number[],
+  /** Telemetry API buffering limits (AWS's documented ranges). */
+  bufferingMaxItems: { min: 1000, max: 10000, default: 1000 } as IntRange,
+  bufferingMaxBytes: { min: 262144, max: 1048576, default: 262144 } as IntRange,
+  bufferingTimeoutMs: { min: 25, max: 30000, default: 25 } as IntRange,
+  /** Flush interval for `periodically` / `continuously`. */
+  flushIntervalMs: { min: 1, max: 15 * 60 * 1000, default: 1000 } as IntRange,
+  /** One export request. */
+  sinkTimeoutMs: { min: 1, max: 60000, default: 5000 } as IntRange,
+} as const;
+
+export const DEFAULTS = {
+  types: ['platform'] as readonly TelemetryTypeName[],
+  flushStrategy: 'adaptive' as FlushStrategyName,
+  sink: 'stdout' as SinkKind,
+  protocol: 'http/protobuf' as OtlpProtocolName,
+  compression: 'gzip' as CompressionName,
+} as const;
+
+/**
+ * Header names that look like credentials. Such headers must come from `headersSecret`, never
+ * from plaintext configuration (they would sit in the function's environment and template).
+ */
+export const CREDENTIAL_HEADER_PATTERN = /(authori[sz]ation|api[-_]?key|token|secret|password|passwd|credential|cookie|signature|session)/i;
+
+/** Is `value` an integer within `range`? */
+export function inRange(value: number, range: IntRange): boolean {
+  return Number.isInteger(value) && value >= range.min && value <= range.max;
+}
+
+/** The name of the extension: the launcher's file name in `/opt/extensions`. */
+export const EXTENSION_NAME = 'telemetry-extension';
