@@ -73,10 +73,12 @@ const project = new awscdk.AwsCdkConstructLibrary({
     },
   },
 
-  gitignore: ['/lib/layer/', '/.tmp/', '*.mjs.map', '/cdk.out/', '/test/**/cdk.out/'],
 });
 
-for (const pattern of ['/extension-src/', '/.ci/', '/.tmp/', '/cdk.out/']) {
+// The layer folder is a build output: ignored by git, shipped in the npm package.
+// (Added after construction: projen drops patterns under /lib/ that it un-ignores itself.)
+project.gitignore.exclude('/lib/layer/', '/.tmp/', 'cdk.out/', '/test-reports/');
+for (const pattern of ['/extension-src/', '/.ci/', '/.tmp/', 'cdk.out/', '*.ts', '!*.d.ts', '!/lib/layer/**']) {
   project.addPackageIgnore(pattern);
 }
 

@@ -1,0 +1,41 @@
+/**
+ * Self-telemetry: what happened to every event the extension saw. One instance per process,
+ * passed explicitly to whoever updates it (no module-level state).
+ */
+export class Counters {
+  /** Events received from the Telemetry API (valid, invalid and unknown). */
+  received = 0;
+  /** Events that broke their type's schema (dropped, logged rate-limited). */
+  invalid = 0;
+  /** Events of a type this version does not know (kept, forwarded raw where the sink can). */
+  unknown = 0;
+  /** Events refused with 503 because the queue was full (Lambda keeps and resends them). */
+  rejected = 0;
+  /** Events lost: queue overflow at shutdown, exports given up on, permanent sink errors. */
+  dropped = 0;
+  /** Events (or the records derived from them) delivered to the sink. */
+  exported = 0;
+  /** Export requests that failed (each retry counts). */
+  failedExports = 0;
+  /** What the platform itself reported lost, from `platform.logsDropped`. */
+  platformDroppedRecords = 0;
+  platformDroppedBytes = 0;
+
+  snapshot(): CountersSnapshot {
+    return {
+      received: this.received,
+      invalid: this.invalid,
+      unknown: this.unknown,
+      rejected: this.rejected,
+      dropped: this.dropped,
+      exported: this.exported,
+      failedExports: this.failedExports,
+      platformDroppedRecords: this.platformDroppedRecords,
+      platformDroppedBytes: this.platformDroppedBytes,
+    };
+  }
+}
+
+export type CountersSnapshot = Readonly<{
+  [K in keyof Counters as Counters[K] extends number ? K : never]: number;
+}>;
