@@ -1,0 +1,115 @@
+/**
+ * Validation of one Telemetry API delivery (a JSON array of events), event by event: a bad event
+ * never costs the good ones. One pass, one `v.safeParse` per event, dispatched on `type`.
+ */
+import * as v from 'valibot';
+import { EVENT_SCHEMAS, type ParsedEvent, type TelemetryEvent, type UnknownTelemetryEvent } from './schemas';
+import { parseTime } from './time';
+
+/** The body of a delivery is not a JSON array: the listener answers 400. */
+export class InvalidBatchError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidBatchError';
+  }
+}
+
+/** An event that broke its type's schema (or has no usable envelope). Never holds the record. */
+export interface InvalidEvent {
+  /** Position in the batch. */
+  readonly index: number;
+  /** The event's `type` when it is a string. */
+  readonly type?: string;
+  /** Where and how it is wrong, e.g. `record.metrics.durationMs: Invalid type: ...`. */
+  readonly reason: string;
+}
+
+export interface ParsedBatch {
+  /** Valid events of known types and events of unknown types, in batch order. */
+  readonly events: ParsedEvent[];
+  readonly invalid: InvalidEvent[];
+  /** How many of `events` are of an unknown type. */
+  readonly unknown: number;
+}
+
+const MAX_ISSUES_IN_REASON = 3;
+
+const schemas: Readonly<Record<string, v.GenericSchema<unknown, TelemetryEvent> | undefined>> = EVENT_SCHEMAS;
+
+/**
+ * Validate every element of `body` (already JSON-parsed). `receivedAt` (epoch ms) replaces any
+ * `time` or span `start` that cannot be read as a time.
+ * @throws InvalidBatchError when `body` is not an array.
+ */
+export function parseBatch(body: unknown, receivedAt: number): ParsedBatch {
+  if (!Array.isArray(body)) {
+    throw new InvalidBatchError(`expected a JSON array of events, got ${describe(body)}`);
+  }
+  const events: ParsedEvent[] = [];
+  const invalid: InvalidEvent[] = [];
+  let unknown = 0;
+  for (let index = 0; index < body.length; index++) {
+    const item: unknown = body[index];
+    if (item === null || typeof item !== 'object' || Array.isArray(item)) {
+      invalid.push({ index, reason: `expected an event object, got ${describe(item)}` });
+      continue;
+    }
+    const raw = item as { type?: unknown; time?: unknown; record?: unknown };
+    const type = raw.type;
+    if (typeof type !== 'string') {
+      invalid.push({ index, reason: `type: expected a string, got ${describe(type)}` });
+      continue;
+    }
+    const schema = Object.hasOwn(schemas, type) ? schemas[type] : undefined;
+    if (schema === undefined) {
+      if (typeof raw.time !== 'string') {
+        invalid.push({ index, type, reason: `time: expected a string, got ${describe(raw.time)}` });
+        continue;
+      }
+      const timeMs = parseTime(raw.time);
+      const event: UnknownTelemetryEvent = {
+        type,
+        time: raw.time,
+        timeMs: Number.isNaN(timeMs) ? receivedAt : timeMs,
+        record: raw.record,
+        unknown: true,
+      };
+      events.push(event);
+      unknown++;
+      continue;
+    }
+    const result = v.safeParse(schema, item);
+    if (!result.success) {
+      invalid.push({ index, type, reason: summarize(result.issues) });
+      continue;
+    }
+    const event = result.output;
+    if (Number.isNaN(event.timeMs)) event.timeMs = receivedAt;
+    fillSpanTimes(event, receivedAt);
+    events.push(event);
+  }
+  return { events, invalid, unknown };
+}
+
+function fillSpanTimes(event: TelemetryEvent, receivedAt: number): void {
+  const record = event.record as { spans?: Array<{ startMs: number }> } | string;
+  if (typeof record !== 'object' || record.spans === undefined) return;
+  for (const span of record.spans) {
+    if (Number.isNaN(span.startMs)) span.startMs = receivedAt;
+  }
+}
+
+function summarize(issues: readonly v.BaseIssue<unknown>[]): string {
+  const parts = issues.slice(0, MAX_ISSUES_IN_REASON).map((issue) => {
+    const path = v.getDotPath(issue);
+    return path ? `${path}: ${issue.message}` : issue.message;
+  });
+  if (issues.length > MAX_ISSUES_IN_REASON) parts.push(`(${issues.length - MAX_ISSUES_IN_REASON} more)`);
+  return parts.join('; ');
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : typeof value;
+}
