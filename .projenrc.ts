@@ -68,6 +68,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     extraCliOptions: ['--json', '--outputFile=test-reports/jest-results.json'],
     jestConfig: {
       testTimeout: 60_000,
+      // Tests run against the TypeScript sources, never stale jsii output next to them.
+      moduleFileExtensions: ['ts', 'tsx', 'js', 'mjs', 'cjs', 'jsx', 'json', 'node'],
       coveragePathIgnorePatterns: ['/node_modules/', '/test/'],
       snapshotSerializers: ['<rootDir>/test/setup/asset-hash-serializer.ts'],
     },

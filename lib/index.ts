@@ -1,5 +1,5 @@
-export class Hello {
-  public sayHello() {
-    return 'hello, world!';
-  }
-}
+export * from './telemetry-type';
+export * from './buffering';
+export * from './flush-strategy';
+export * from './telemetry-sink';
+export * from './telemetry-extension-layer';

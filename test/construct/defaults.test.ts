@@ -1,0 +1,62 @@
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { newStack, nodeFunction } from './helpers';
+import { TelemetryExtensionLayer } from '../../lib';
+
+describe('TelemetryExtensionLayer with no props', () => {
+  test('creates one layer version for the Node.js runtimes and both architectures', () => {
+    // GIVEN
+    const stack = newStack();
+    // WHEN
+    new TelemetryExtensionLayer(stack, 'Telemetry');
+    // THEN
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::Lambda::LayerVersion', 1);
+    template.hasResourceProperties('AWS::Lambda::LayerVersion', {
+      CompatibleRuntimes: ['nodejs18.x', 'nodejs20.x', 'nodejs22.x'],
+      CompatibleArchitectures: ['x86_64', 'arm64'],
+      Description: 'Telemetry API extension (cdk-telemetry-extension)',
+      LicenseInfo: 'Apache-2.0',
+    });
+    template.hasResource('AWS::Lambda::LayerVersion', { DeletionPolicy: 'Delete' });
+  });
+
+  test('attachTo adds the layer and the default configuration, written out in full', () => {
+    // GIVEN
+    const stack = newStack();
+    const fn = nodeFunction(stack);
+    const telemetry = new TelemetryExtensionLayer(stack, 'Telemetry');
+    // WHEN
+    telemetry.attachTo(fn);
+    // THEN
+    Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
+      Layers: [{ Ref: Match.stringLikeRegexp('^TelemetryLayer') }],
+      Environment: {
+        Variables: {
+          TELEMETRY_EXTENSION_CONFIGURED: '1',
+          TELEMETRY_EXTENSION_PORT: '4243',
+          TELEMETRY_EXTENSION_TYPES: 'platform',
+          TELEMETRY_EXTENSION_BUFFERING_MAX_ITEMS: '1000',
+          TELEMETRY_EXTENSION_BUFFERING_MAX_BYTES: '262144',
+          TELEMETRY_EXTENSION_BUFFERING_TIMEOUT_MS: '25',
+          TELEMETRY_EXTENSION_FLUSH_STRATEGY: 'adaptive',
+          TELEMETRY_EXTENSION_SINK: 'stdout',
+        },
+      },
+    });
+  });
+
+  test('environment exposes the same configuration for manual wiring', () => {
+    const stack = newStack();
+    const telemetry = new TelemetryExtensionLayer(stack, 'Telemetry');
+    expect(telemetry.environment).toEqual({
+      TELEMETRY_EXTENSION_CONFIGURED: '1',
+      TELEMETRY_EXTENSION_PORT: '4243',
+      TELEMETRY_EXTENSION_TYPES: 'platform',
+      TELEMETRY_EXTENSION_BUFFERING_MAX_ITEMS: '1000',
+      TELEMETRY_EXTENSION_BUFFERING_MAX_BYTES: '262144',
+      TELEMETRY_EXTENSION_BUFFERING_TIMEOUT_MS: '25',
+      TELEMETRY_EXTENSION_FLUSH_STRATEGY: 'adaptive',
+      TELEMETRY_EXTENSION_SINK: 'stdout',
+    });
+  });
+});
