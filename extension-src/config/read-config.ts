@@ -1,0 +1,199 @@
+/**
+ * Reads and validates the extension's configuration from the environment, following the
+ * contract in lib/config/contract.ts (names, defaults, ranges). Unset or empty variables take
+ * their default. Any bad value throws a {@link ConfigError} naming the variable, the value and
+ * what is allowed; header values never appear in messages.
+ */
+import * as v from 'valibot';
+import {
+  COMPRESSIONS,
+  CREDENTIAL_HEADER_PATTERN,
+  DEFAULTS,
+  ENV,
+  FLUSH_STRATEGIES,
+  type IntRange,
+  LIMITS,
+  OTLP_PROTOCOLS,
+  SINK_KINDS,
+  TELEMETRY_TYPES,
+  type TelemetryTypeName,
+} from '../../lib/config/contract';
+import type { ExtensionConfig, SinkConfig } from './types';
+
+/** A configuration value is wrong. The message is safe to log and to send to `init/error`. */
+export class ConfigError extends Error {
+  constructor(
+    /** The environment variable at fault. */
+    readonly variable: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+const DECIMAL = /^\d+$/;
+/** RFC 9110 token: what a header name may contain. */
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const HEADER_VALUE_FORBIDDEN = /[\r\n\0]/;
+const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/;
+
+/** Reads a variable: undefined when unset or blank. */
+function raw(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+/** Hides `user:password@` in a URL-like text before it goes into a message. */
+function redactUserInfo(text: string): string {
+  return text.replace(/\/\/[^/@]*@/, '//***@');
+}
+
+function fail(name: string, allowed: string, value: string): never {
+  throw new ConfigError(name, `${name} must be ${allowed}, got ${JSON.stringify(value)}`);
+}
+
+function intSchema(range: IntRange, reserved: readonly number[] = []) {
+  return v.pipe(
+    v.string(),
+    v.regex(DECIMAL),
+    v.transform(Number),
+    v.check((n) => n >= range.min && n <= range.max && !reserved.includes(n)),
+  );
+}
+
+function readInt(env: NodeJS.ProcessEnv, name: string, range: IntRange, reserved: readonly number[] = []): number {
+  const value = raw(env, name);
+  if (value === undefined) return range.default;
+  const result = v.safeParse(intSchema(range, reserved), value);
+  if (result.success) return result.output;
+  const except = reserved.length > 0 ? ` other than ${reserved.join(', ')}` : '';
+  return fail(name, `an integer from ${range.min} to ${range.max}${except}`, value);
+}
+
+function readChoice<T extends string>(env: NodeJS.ProcessEnv, name: string, choices: readonly T[], fallback: T): T {
+  const value = raw(env, name);
+  if (value === undefined) return fallback;
+  const result = v.safeParse(v.picklist(choices), value);
+  if (result.success) return result.output;
+  return fail(name, `one of ${choices.join(', ')}`, value);
+}
+
+const TypesSchema = v.pipe(
+  v.string(),
+  v.transform((text) => text.split(',').map((part) => part.trim())),
+  v.array(v.picklist(TELEMETRY_TYPES)),
+  v.minLength(1),
+  v.transform((types): readonly TelemetryTypeName[] => [...new Set(types)]),
+);
+
+function readTypes(env: NodeJS.ProcessEnv): readonly TelemetryTypeName[] {
+  const value = raw(env, ENV.TYPES);
+  if (value === undefined) return DEFAULTS.types;
+  const result = v.safeParse(TypesSchema, value);
+  if (result.success) return result.output;
+  return fail(ENV.TYPES, `a comma-separated list of ${TELEMETRY_TYPES.join(', ')}`, value);
+}
+
+function isHttpUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+const EndpointSchema = v.pipe(v.string(), v.check(isHttpUrl));
+
+function readEndpoint(env: NodeJS.ProcessEnv): string | undefined {
+  const value = raw(env, ENV.SINK_ENDPOINT);
+  if (value === undefined) return undefined;
+  if (v.safeParse(EndpointSchema, value).success) return value;
+  return fail(ENV.SINK_ENDPOINT, 'an http:// or https:// URL', redactUserInfo(value));
+}
+
+const HeadersSchema = v.record(v.string(), v.string());
+
+function readHeaders(env: NodeJS.ProcessEnv): Readonly<Record<string, string>> {
+  const name = ENV.SINK_HEADERS;
+  const value = raw(env, name);
+  if (value === undefined) return {};
+  const allowed = `${name} must be a JSON object of header names to string values`;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    throw new ConfigError(name, `${allowed}, got text that is not JSON`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new ConfigError(name, `${allowed}, got ${parsed === null ? 'null' : Array.isArray(parsed) ? 'an array' : `a ${typeof parsed}`}`);
+  }
+  const result = v.safeParse(HeadersSchema, parsed);
+  if (!result.success) {
+    const key = String(result.issues[0].path?.[0]?.key);
+    throw new ConfigError(name, `${allowed}, header ${JSON.stringify(key)} has a value that is not a string`);
+  }
+  for (const [header, headerValue] of Object.entries(result.output)) {
+    if (!HEADER_NAME.test(header)) {
+      throw new ConfigError(name, `${name}: ${JSON.stringify(header)} is not a valid HTTP header name`);
+    }
+    if (HEADER_VALUE_FORBIDDEN.test(headerValue)) {
+      throw new ConfigError(name, `${name}: the value of header ${JSON.stringify(header)} contains a line break or NUL`);
+    }
+    if (CREDENTIAL_HEADER_PATTERN.test(header)) {
+      throw new ConfigError(
+        name,
+        `${name}: header ${JSON.stringify(header)} looks like a credential; put it in the Secrets Manager secret named by ${ENV.SINK_HEADERS_SECRET_ARN} instead`,
+      );
+    }
+  }
+  return result.output;
+}
+
+function readSecretArn(env: NodeJS.ProcessEnv): string | undefined {
+  const value = raw(env, ENV.SINK_HEADERS_SECRET_ARN);
+  if (value === undefined) return undefined;
+  if (SECRET_ARN.test(value)) return value;
+  return fail(ENV.SINK_HEADERS_SECRET_ARN, 'a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>)', value);
+}
+
+function readSink(env: NodeJS.ProcessEnv): SinkConfig {
+  const kind = readChoice(env, ENV.SINK, SINK_KINDS, DEFAULTS.sink);
+  const endpoint = readEndpoint(env);
+  if (kind !== 'stdout' && endpoint === undefined) {
+    throw new ConfigError(ENV.SINK_ENDPOINT, `${ENV.SINK_ENDPOINT} must be set when ${ENV.SINK} is "${kind}"`);
+  }
+  return {
+    kind,
+    endpoint: kind === 'stdout' ? undefined : endpoint,
+    protocol: readChoice(env, ENV.SINK_PROTOCOL, OTLP_PROTOCOLS, DEFAULTS.protocol),
+    headers: readHeaders(env),
+    headersSecretArn: readSecretArn(env),
+    compression: readChoice(env, ENV.SINK_COMPRESSION, COMPRESSIONS, DEFAULTS.compression),
+    timeoutMs: readInt(env, ENV.SINK_TIMEOUT_MS, LIMITS.sinkTimeoutMs),
+    serviceName: raw(env, ENV.SERVICE_NAME),
+  };
+}
+
+/**
+ * The extension's configuration from `env`.
+ * @throws ConfigError on the first bad value.
+ */
+export function readConfig(env: NodeJS.ProcessEnv): ExtensionConfig {
+  return {
+    configured: raw(env, ENV.CONFIGURED) !== undefined,
+    port: readInt(env, ENV.PORT, LIMITS.port, LIMITS.reservedPorts),
+    types: readTypes(env),
+    buffering: {
+      maxItems: readInt(env, ENV.BUFFERING_MAX_ITEMS, LIMITS.bufferingMaxItems),
+      maxBytes: readInt(env, ENV.BUFFERING_MAX_BYTES, LIMITS.bufferingMaxBytes),
+      timeoutMs: readInt(env, ENV.BUFFERING_TIMEOUT_MS, LIMITS.bufferingTimeoutMs),
+    },
+    flush: {
+      strategy: readChoice(env, ENV.FLUSH_STRATEGY, FLUSH_STRATEGIES, DEFAULTS.flushStrategy),
+      intervalMs: readInt(env, ENV.FLUSH_INTERVAL_MS, LIMITS.flushIntervalMs),
+    },
+    sink: readSink(env),
+  };
+}
