@@ -5,6 +5,7 @@
  * what is allowed; header values never appear in messages.
  */
 import * as v from 'valibot';
+import type { ExtensionConfig, SinkConfig } from './types';
 import {
   COMPRESSIONS,
   CREDENTIAL_HEADER_PATTERN,
@@ -18,7 +19,6 @@ import {
   TELEMETRY_TYPES,
   type TelemetryTypeName,
 } from '../../lib/config/contract';
-import type { ExtensionConfig, SinkConfig } from './types';
 
 /** A configuration value is wrong. The message is safe to log and to send to `init/error`. */
 export class ConfigError extends Error {

@@ -1,5 +1,5 @@
-import { ENV, LIMITS } from '../../lib/config/contract';
 import { ConfigError, readConfig } from '../../extension-src/config/read-config';
+import { ENV, LIMITS } from '../../lib/config/contract';
 
 function errorOf(env: NodeJS.ProcessEnv): ConfigError {
   try {

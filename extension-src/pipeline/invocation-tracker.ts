@@ -1,0 +1,115 @@
+/**
+ * Remembers which invocations have reached `platform.runtimeDone` and `platform.report`, and lets
+ * the flush logic await them without polling. Fed by the queue's offer listener, so it sees every
+ * accepted event once, in order, whether or not the export loop has already taken it.
+ */
+import type { BoundedQueue } from '../queue/bounded-queue';
+import type { ParsedEvent } from '../telemetry/schemas';
+
+/** How many request ids of each milestone are remembered (older ones are forgotten). */
+const DEFAULT_MEMORY = 256;
+
+class Milestones {
+  private readonly seen = new Set<string>();
+  private readonly waiters = new Map<string, Set<(arrived: boolean) => void>>();
+
+  constructor(private readonly memory: number) {}
+
+  record(requestId: string): void {
+    if (this.seen.has(requestId)) return;
+    this.seen.add(requestId);
+    if (this.seen.size > this.memory) {
+      const oldest = this.seen.values().next().value;
+      if (oldest !== undefined) this.seen.delete(oldest);
+    }
+    const waiting = this.waiters.get(requestId);
+    if (waiting) {
+      this.waiters.delete(requestId);
+      for (const wake of waiting) wake(true);
+    }
+  }
+
+  has(requestId: string): boolean {
+    return this.seen.has(requestId);
+  }
+
+  wait(requestId: string, signal?: AbortSignal): Promise<boolean> {
+    if (this.seen.has(requestId)) return Promise.resolve(true);
+    if (signal?.aborted) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      let waiting = this.waiters.get(requestId);
+      if (!waiting) {
+        waiting = new Set();
+        this.waiters.set(requestId, waiting);
+      }
+      const set = waiting;
+      const onAbort = () => {
+        set.delete(wake);
+        if (set.size === 0 && this.waiters.get(requestId) === set) this.waiters.delete(requestId);
+        resolve(false);
+      };
+      const wake = (arrived: boolean) => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve(arrived);
+      };
+      set.add(wake);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  releaseAll(): void {
+    const all = [...this.waiters.values()];
+    this.waiters.clear();
+    for (const set of all) for (const wake of set) wake(false);
+  }
+}
+
+export class InvocationTracker {
+  private readonly runtimeDone: Milestones;
+  private readonly report: Milestones;
+  private readonly unsubscribe: () => void;
+
+  constructor(queue: BoundedQueue<ParsedEvent>, memory = DEFAULT_MEMORY) {
+    this.runtimeDone = new Milestones(memory);
+    this.report = new Milestones(memory);
+    this.unsubscribe = queue.onOffer((events) => this.observe(events));
+  }
+
+  /** Has `platform.runtimeDone` of `requestId` arrived? */
+  hasRuntimeDone(requestId: string): boolean {
+    return this.runtimeDone.has(requestId);
+  }
+
+  /** Has `platform.report` of `requestId` arrived? */
+  hasReport(requestId: string): boolean {
+    return this.report.has(requestId);
+  }
+
+  /** Resolves true when (or if already) `platform.runtimeDone` of `requestId` arrived; false on abort. */
+  waitForRuntimeDone(requestId: string, signal?: AbortSignal): Promise<boolean> {
+    return this.runtimeDone.wait(requestId, signal);
+  }
+
+  /** Resolves true when (or if already) `platform.report` of `requestId` arrived; false on abort. */
+  waitForReport(requestId: string, signal?: AbortSignal): Promise<boolean> {
+    return this.report.wait(requestId, signal);
+  }
+
+  /** Stop observing the queue and resolve every pending wait with false. */
+  dispose(): void {
+    this.unsubscribe();
+    this.runtimeDone.releaseAll();
+    this.report.releaseAll();
+  }
+
+  private observe(events: readonly ParsedEvent[]): void {
+    for (const event of events) {
+      const type = event.type;
+      if (type !== 'platform.runtimeDone' && type !== 'platform.report') continue;
+      if ((event as { unknown?: true }).unknown) continue;
+      const requestId = (event.record as { requestId?: unknown }).requestId;
+      if (typeof requestId !== 'string') continue;
+      (type === 'platform.runtimeDone' ? this.runtimeDone : this.report).record(requestId);
+    }
+  }
+}
