@@ -156,9 +156,11 @@ export class HttpTransport {
 }
 
 function errorMessage(err: unknown): string {
-  if (err instanceof Error) {
-    const code = (err as NodeJS.ErrnoException).code;
-    return code && !err.message.includes(code) ? `${code}: ${err.message}` : err.message;
+  // Not `instanceof Error`: errors from node core may come from another realm (vm contexts).
+  if (err !== null && typeof err === 'object' && typeof (err as Error).message === 'string') {
+    const { code, message } = err as NodeJS.ErrnoException;
+    const text = message || (err as Error).name || 'error';
+    return code && !text.includes(code) ? `${code}: ${text}` : text;
   }
   return String(err);
 }
