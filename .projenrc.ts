@@ -72,6 +72,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
       moduleFileExtensions: ['ts', 'tsx', 'js', 'mjs', 'cjs', 'jsx', 'json', 'node'],
       coveragePathIgnorePatterns: ['/node_modules/', '/test/'],
       snapshotSerializers: ['<rootDir>/test/setup/asset-hash-serializer.ts'],
+      // Builds the layer from extension-src/ so that every test run sees the current sources.
+      globalSetup: '<rootDir>/test/setup/global-setup.ts',
     },
   },
 
@@ -113,19 +115,23 @@ new javascript.TypescriptConfig(project, {
   },
 });
 
+// The extension is linted too; its dependencies are bundled, so they are dev dependencies.
+project.eslint?.addLintPattern('extension-src');
+project.eslint?.addOverride({
+  files: ['extension-src/**/*.ts'],
+  rules: { 'import/no-extraneous-dependencies': ['error', { devDependencies: true, optionalDependencies: false, peerDependencies: false }] },
+});
+
 // Bundle the extension into the layer folder before jsii compiles the library.
 project.preCompileTask.exec('tsx projenrc/bundle-extension.ts');
 project.preCompileTask.exec('tsc -p extension-src/tsconfig.json');
 
-// Python bindings, built offline: pacmak generates the code only, then `python -m build`
-// builds wheel + sdist from the local pip mirror (the stock pacmak step wants PyPI).
-const packagePython = project.addTask('package:python-offline', {
-  description: 'Generate the Python bindings and build wheel + sdist into dist/python without network',
-  steps: [
-    { exec: 'jsii-pacmak -v --target python --code-only' },
-    { exec: 'bash -c "cd dist/python && rm -f *.whl *.tar.gz && python3 -m build --no-isolation --skip-dependency-check --outdir . src 2>/dev/null || python3 -m build --no-isolation --skip-dependency-check --outdir . ."' },
-  ],
-});
-void packagePython;
+// Python bindings, built offline: pacmak generates the code only, then `python -m build` builds
+// wheel + sdist from the local pip mirror (the stock pacmak step wants PyPI, unreachable here).
+// Under CI=true projen's `package` runs only package:js, so .ci/run calls this task explicitly.
+project.tasks.tryFind('package:python')?.reset('jsii-pacmak -v --target python --code-only');
+project.tasks
+  .tryFind('package:python')
+  ?.exec('python3 -m build --no-isolation --skip-dependency-check --outdir . .', { cwd: 'dist/python' });
 
 project.synth();

@@ -78,6 +78,16 @@ export interface TelemetryExtensionLayerProps {
   readonly flushStrategy?: FlushStrategy;
 }
 
+/**
+ * Marks a function with the path of the telemetry layer attached to it. A symbol on the function
+ * itself (no shared registry), registered globally so that two copies of this library agree.
+ */
+const ATTACHED_LAYER = Symbol.for('cdk-telemetry-extension.attachedLayer');
+
+function attachedLayerOf(fn: IConstruct): string | undefined {
+  return (fn as unknown as { [ATTACHED_LAYER]?: string })[ATTACHED_LAYER];
+}
+
 const NODE_RUNTIMES = [lambda.Runtime.NODEJS_18_X, lambda.Runtime.NODEJS_20_X, lambda.Runtime.NODEJS_22_X];
 
 /**
@@ -167,7 +177,7 @@ export class TelemetryExtensionLayer extends Construct {
   /** @internal */
   public _attachIfCompatible(node: IConstruct): void {
     if (!(node instanceof lambda.Function || node instanceof lambda.SingletonFunction)) return;
-    if (TelemetryExtensionLayer.attachedTo.has(node)) return;
+    if (attachedLayerOf(node) !== undefined) return;
     const problem = this.incompatibility(node);
     if (problem) {
       Annotations.of(node).addWarningV2(
@@ -179,14 +189,11 @@ export class TelemetryExtensionLayer extends Construct {
     this.attach(node);
   }
 
-  /** Functions that have a telemetry extension layer, across every instance of this construct. */
-  private static readonly attachedTo = new WeakMap<IConstruct, string>();
-
   private incompatibility(fn: lambda.IFunction): string | undefined {
     if (!(fn instanceof lambda.Function || fn instanceof lambda.SingletonFunction)) {
       return 'only a lambda.Function or lambda.SingletonFunction defined in this app can get a layer (imported functions, aliases and versions cannot)';
     }
-    const existing = TelemetryExtensionLayer.attachedTo.get(fn);
+    const existing = attachedLayerOf(fn);
     if (existing !== undefined) {
       return existing === this.node.path
         ? 'it is already attached'
@@ -209,7 +216,7 @@ export class TelemetryExtensionLayer extends Construct {
   }
 
   private attach(fn: lambda.Function | lambda.SingletonFunction): void {
-    TelemetryExtensionLayer.attachedTo.set(fn, this.node.path);
+    Object.defineProperty(fn, ATTACHED_LAYER, { value: this.node.path, enumerable: false });
     fn.addLayers(this.layerVersion);
     for (const [key, value] of Object.entries(this.environment)) {
       fn.addEnvironment(key, value);

@@ -1,5 +1,6 @@
 import * as path from 'path';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Construct } from 'constructs';
@@ -56,7 +57,7 @@ describe('attachTo', () => {
     const stack = newStack();
     const fn = new lambda.DockerImageFunction(stack, 'Image', {
       code: lambda.DockerImageCode.fromEcr(
-        require('aws-cdk-lib/aws-ecr').Repository.fromRepositoryName(stack, 'Repo', 'repo'),
+        ecr.Repository.fromRepositoryName(stack, 'Repo', 'repo'),
       ),
     });
     expect(() => new TelemetryExtensionLayer(stack, 'Telemetry').attachTo(fn)).toThrow(

@@ -1,5 +1,5 @@
-import { Duration, RemovalPolicy, Size } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { CfnParameter, Duration, RemovalPolicy, Size } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { newStack, nodeFunction } from './helpers';
@@ -128,8 +128,8 @@ describe('TelemetryExtensionLayer props reach the template', () => {
   test('a token-valued endpoint and header value pass through unvalidated, resolved at deploy time', () => {
     // GIVEN an endpoint known only at deploy time (e.g. from another stack or a parameter)
     const stack = newStack();
-    const endpoint = new (require('aws-cdk-lib').CfnParameter)(stack, 'Endpoint').valueAsString;
-    const tenant = new (require('aws-cdk-lib').CfnParameter)(stack, 'Tenant').valueAsString;
+    const endpoint = new CfnParameter(stack, 'Endpoint').valueAsString;
+    const tenant = new CfnParameter(stack, 'Tenant').valueAsString;
     // WHEN
     const telemetry = new TelemetryExtensionLayer(stack, 'Telemetry', {
       sink: TelemetrySink.otlp({ endpoint, headers: { 'x-tenant': tenant } }),
@@ -148,7 +148,7 @@ describe('TelemetryExtensionLayer props reach the template', () => {
 
   test('a token-valued port is written as a token', () => {
     const stack = newStack();
-    const port = new (require('aws-cdk-lib').CfnParameter)(stack, 'Port', { type: 'Number' }).valueAsNumber;
+    const port = new CfnParameter(stack, 'Port', { type: 'Number' }).valueAsNumber;
     const telemetry = new TelemetryExtensionLayer(stack, 'Telemetry', { port });
     telemetry.attachTo(nodeFunction(stack));
     Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
@@ -183,7 +183,6 @@ describe('TelemetryExtensionLayer props reach the template', () => {
   test('a stdout sink subscribed to function logs warns about duplicated log lines', () => {
     const stack = newStack();
     new TelemetryExtensionLayer(stack, 'Telemetry', { types: [TelemetryType.PLATFORM, TelemetryType.FUNCTION] });
-    const { Annotations } = require('aws-cdk-lib/assertions');
     Annotations.fromStack(stack).hasWarning(
       '/TestStack/Telemetry',
       Match.stringLikeRegexp('writes every function log line to CloudWatch Logs a second time'),

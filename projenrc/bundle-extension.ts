@@ -1,0 +1,98 @@
+/**
+ * Builds the layer folder `lib/layer/` (git-ignored, shipped in the npm package):
+ *
+ *   extensions/telemetry-extension      the launcher Lambda starts (executable, POSIX sh)
+ *   telemetry-extension/index.cjs       the extension, one minified CommonJS file
+ *   telemetry-extension/index.cjs.LEGAL.txt  licences of the bundled packages
+ *
+ * `.cjs` so that no package.json above the unpacked folder (a `"type": "module"` app) changes
+ * how Node loads it. The output is byte-for-byte deterministic (no timestamps, no absolute
+ * paths), so the layer's asset hash only changes when its source does.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import * as zlib from 'zlib';
+import * as esbuild from 'esbuild';
+import { EXTENSION_NAME } from '../lib/config/contract';
+
+const ROOT = path.resolve(__dirname, '..');
+export const DEFAULT_LAYER_DIR = path.join(ROOT, 'lib', 'layer');
+const ENTRY = path.join(ROOT, 'extension-src', 'index.ts');
+
+/** The launcher: resolves everything relative to itself, so it runs from /opt and from any folder. */
+export const LAUNCHER = `#!/bin/sh
+# Started by Lambda from /opt/extensions/. Runs the telemetry extension with the Node.js of the
+# layer (when bundled), else the function runtime's. Paths are relative to this file.
+# Shell builtins only: PATH may be anything, even empty.
+set -eu
+case "$0" in */*) here=\${0%/*} ;; *) here=. ;; esac
+here=$(CDPATH= cd -- "$here" && pwd)
+root=\${here%/*}
+bundle="$root/${EXTENSION_NAME}/index.cjs"
+if [ -x "$root/${EXTENSION_NAME}/bin/node" ]; then
+  node_bin="$root/${EXTENSION_NAME}/bin/node"
+elif command -v node >/dev/null 2>&1; then
+  node_bin=$(command -v node)
+elif [ -x /var/lang/bin/node ]; then
+  node_bin=/var/lang/bin/node
+else
+  echo "[${EXTENSION_NAME}] ERROR no Node.js: the layer bundles none and the function runtime has none" >&2
+  exit 1
+fi
+exec "$node_bin" "$bundle"
+`;
+
+export interface BundleResult {
+  readonly layerDir: string;
+  readonly bundleBytes: number;
+  readonly bundleGzipBytes: number;
+}
+
+export async function bundleExtension(layerDir: string = DEFAULT_LAYER_DIR): Promise<BundleResult> {
+  const codeDir = path.join(layerDir, EXTENSION_NAME);
+  const extensionsDir = path.join(layerDir, 'extensions');
+  fs.rmSync(layerDir, { recursive: true, force: true });
+  fs.mkdirSync(codeDir, { recursive: true });
+  fs.mkdirSync(extensionsDir, { recursive: true });
+
+  const outfile = path.join(codeDir, 'index.cjs');
+  await esbuild.build({
+    entryPoints: [ENTRY],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    target: 'node18',
+    format: 'cjs',
+    minify: true,
+    legalComments: 'external',
+    sourcemap: false,
+    absWorkingDir: ROOT,
+    logLevel: 'warning',
+    define: { 'process.env.NODE_ENV': '"production"' },
+  });
+
+  const launcher = path.join(extensionsDir, EXTENSION_NAME);
+  fs.writeFileSync(launcher, LAUNCHER, { mode: 0o755 });
+  fs.chmodSync(launcher, 0o755);
+
+  const code = fs.readFileSync(outfile);
+  return { layerDir, bundleBytes: code.length, bundleGzipBytes: zlib.gzipSync(code, { level: 9 }).length };
+}
+
+function kib(bytes: number): string {
+  return `${(bytes / 1024).toFixed(1)} KiB`;
+}
+
+if (require.main === module) {
+  bundleExtension(process.argv[2] ?? DEFAULT_LAYER_DIR).then(
+    (r) => {
+      console.log(
+        `telemetry extension bundled into ${path.relative(ROOT, r.layerDir)}: index.cjs ${kib(r.bundleBytes)} (gzip ${kib(r.bundleGzipBytes)})`,
+      );
+    },
+    (err) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+}

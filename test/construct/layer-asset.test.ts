@@ -1,0 +1,162 @@
+import { execFileSync, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { FileSystem } from 'aws-cdk-lib';
+import { bundleExtension } from '../../projenrc/bundle-extension';
+
+const ROOT = path.join(__dirname, '..', '..');
+
+function tmpdir(prefix: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+function listFiles(dir: string): Array<{ file: string; mode: number; sha: string }> {
+  const out: Array<{ file: string; mode: number; sha: string }> = [];
+  const walk = (d: string) => {
+    for (const entry of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const full = path.join(d, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else {
+        out.push({
+          file: path.relative(dir, full),
+          mode: fs.statSync(full).mode & 0o777,
+          sha: require('crypto').createHash('sha256').update(fs.readFileSync(full)).digest('hex'),
+        });
+      }
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+describe('the layer asset', () => {
+  let first: string;
+  let second: string;
+
+  beforeAll(async () => {
+    first = (await bundleExtension(tmpdir('layer-a-'))).layerDir;
+    second = (await bundleExtension(tmpdir('layer-b-'))).layerDir;
+  });
+
+  afterAll(() => {
+    fs.rmSync(first, { recursive: true, force: true });
+    fs.rmSync(second, { recursive: true, force: true });
+  });
+
+  test('holds the launcher (executable) and the bundle with an explicit .cjs extension', () => {
+    const files = listFiles(first);
+    expect(files.map((f) => f.file)).toEqual(
+      expect.arrayContaining(['extensions/telemetry-extension', 'telemetry-extension/index.cjs']),
+    );
+    expect(files.find((f) => f.file === 'extensions/telemetry-extension')!.mode).toBe(0o755);
+    // Lambda starts every regular file in /opt/extensions: the launcher must be the only one.
+    expect(fs.readdirSync(path.join(first, 'extensions'))).toEqual(['telemetry-extension']);
+  });
+
+  test('two builds of the same source are byte-for-byte identical, so the asset hash is stable', () => {
+    expect(listFiles(second)).toEqual(listFiles(first));
+    expect(FileSystem.fingerprint(second)).toBe(FileSystem.fingerprint(first));
+  });
+
+  test('the bundle holds no absolute paths of the build machine', () => {
+    const code = fs.readFileSync(path.join(first, 'telemetry-extension', 'index.cjs'), 'utf8');
+    expect(code).not.toContain(ROOT);
+    expect(code).not.toContain(os.tmpdir() + path.sep);
+  });
+});
+
+describe('the launcher', () => {
+  let layer: string;
+  let bin: string;
+
+  beforeAll(async () => {
+    // Unpacked somewhere else entirely, under a "type": "module" package.json, like a user's app.
+    const app = tmpdir('esm-app-');
+    fs.writeFileSync(path.join(app, 'package.json'), '{"type":"module"}');
+    layer = (await bundleExtension(path.join(app, 'opt'))).layerDir;
+    bin = tmpdir('bin-');
+  });
+
+  function fakeNode(dir: string): void {
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'node'), '#!/bin/sh\necho "node=$0 args=$*"\n', { mode: 0o755 });
+  }
+
+  function launch(PATH: string): { status: number | null; stdout: string; stderr: string } {
+    const r = spawnSync('/bin/sh', [path.join(layer, 'extensions', 'telemetry-extension')], {
+      env: { PATH },
+      cwd: os.tmpdir(),
+      encoding: 'utf8',
+    });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  }
+
+  test('runs the bundle with node from the PATH, resolved relative to its own location', () => {
+    fakeNode(bin);
+    const r = launch(`${bin}:/usr/bin:/bin`);
+    expect(r.stdout.trim()).toBe(`node=${bin}/node args=${layer}/telemetry-extension/index.cjs`);
+    expect(r.status).toBe(0);
+  });
+
+  test('prefers a Node.js binary bundled in the layer', () => {
+    fakeNode(path.join(layer, 'telemetry-extension', 'bin'));
+    try {
+      const r = launch(`${bin}:/usr/bin:/bin`);
+      expect(r.stdout.trim()).toBe(
+        `node=${layer}/telemetry-extension/bin/node args=${layer}/telemetry-extension/index.cjs`,
+      );
+    } finally {
+      fs.rmSync(path.join(layer, 'telemetry-extension', 'bin'), { recursive: true, force: true });
+    }
+  });
+
+  test('fails with a clear message when there is no Node.js at all', () => {
+    const empty = tmpdir('nothing-');
+    const r = spawnSync('/bin/sh', [path.join(layer, 'extensions', 'telemetry-extension')], {
+      env: { PATH: empty },
+      encoding: 'utf8',
+    });
+    if (fs.existsSync('/var/lang/bin/node')) return; // a real Lambda Node.js image; not this machine
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('no Node.js: the layer bundles none and the function runtime has none');
+  });
+
+  test('the real bundle loads as CommonJS under a "type": "module" package.json', () => {
+    const r = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(path.join(layer, 'telemetry-extension', 'index.cjs'))})`], {
+      env: { PATH: process.env.PATH, AWS_LAMBDA_RUNTIME_API: '' },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(r.stderr).not.toMatch(/SyntaxError|ERR_REQUIRE_ESM|Cannot use import statement/);
+  });
+});
+
+describe('the npm package', () => {
+  test('contains the layer folder and the compiled library, not the extension sources', () => {
+    if (!fs.existsSync(path.join(ROOT, 'lib', 'index.js'))) {
+      throw new Error('lib/index.js is missing: run "npx projen compile" (or the build) before this test');
+    }
+    const [pack] = JSON.parse(
+      execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }),
+    );
+    const files: string[] = pack.files.map((f: { path: string }) => f.path);
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'lib/index.js',
+        'lib/index.d.ts',
+        'lib/layer/extensions/telemetry-extension',
+        'lib/layer/telemetry-extension/index.cjs',
+        '.jsii',
+        'API.md',
+        'README.md',
+        'LICENSE',
+      ]),
+    );
+    expect(files.filter((f) => f.startsWith('extension-src/'))).toEqual([]);
+    expect(files.filter((f) => f.startsWith('test/') || f.startsWith('projenrc/') || f.startsWith('.ci/'))).toEqual([]);
+    expect(files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
+    const launcher = pack.files.find((f: { path: string }) => f.path === 'lib/layer/extensions/telemetry-extension');
+    expect(launcher.mode & 0o111).not.toBe(0);
+  });
+});

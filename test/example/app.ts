@@ -1,0 +1,50 @@
+/**
+ * The example CDK app: one Node.js function with the telemetry layer attached, exporting OTLP to
+ * an endpoint given at synth time. Used by the synth tests, the end-to-end tests and the demo.
+ */
+import * as path from 'path';
+import { App, Duration, Stack, StackProps } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { Construct } from 'constructs';
+import { FlushStrategy, TelemetryExtensionLayer, TelemetrySink, TelemetryType } from '../../lib';
+
+export interface ExampleStackProps extends StackProps {
+  /** OTLP/HTTP base endpoint. */
+  readonly otlpEndpoint: string;
+  readonly flushStrategy?: FlushStrategy;
+  readonly logFormat?: lambda.LoggingFormat;
+}
+
+export const EXAMPLE_STACK_NAME = 'TelemetryExample';
+export const EXAMPLE_FUNCTION_ID = 'Example';
+
+export class ExampleStack extends Stack {
+  public readonly fn: lambda.Function;
+  public readonly telemetry: TelemetryExtensionLayer;
+
+  constructor(scope: Construct, id: string, props: ExampleStackProps) {
+    super(scope, id, props);
+    this.fn = new lambda.Function(this, EXAMPLE_FUNCTION_ID, {
+      runtime: lambda.Runtime.NODEJS_22_X,
+      handler: 'index.handler',
+      code: lambda.Code.fromAsset(path.join(__dirname, 'handler')),
+      memorySize: 128,
+      timeout: Duration.seconds(3),
+      loggingFormat: props.logFormat ?? lambda.LoggingFormat.TEXT,
+    });
+    this.telemetry = new TelemetryExtensionLayer(this, 'Telemetry', {
+      types: [TelemetryType.PLATFORM, TelemetryType.FUNCTION],
+      sink: TelemetrySink.otlp({ endpoint: props.otlpEndpoint, serviceName: 'telemetry-example' }),
+      flushStrategy: props.flushStrategy,
+    });
+    this.telemetry.attachTo(this.fn);
+  }
+}
+
+/** Synthesizes the example app into `outdir` and returns the cloud assembly directory. */
+export function synthExample(outdir: string, props: ExampleStackProps): string {
+  // Like `cdk synth`: record each resource's asset path in its metadata (the emulator reads it).
+  const app = new App({ outdir, context: { 'aws:cdk:enable-asset-metadata': true } });
+  new ExampleStack(app, EXAMPLE_STACK_NAME, props);
+  return app.synth().directory;
+}
