@@ -1,0 +1,104 @@
+/**
+ * Minimal JSON-over-HTTP calls to the Lambda Runtime API host (`AWS_LAMBDA_RUNTIME_API`), with
+ * `node:http` only: no keep-alive (every call is its own connection), optional timeout.
+ */
+import * as http from 'node:http';
+
+export interface ApiReply {
+  readonly status: number;
+  readonly headers: http.IncomingHttpHeaders;
+  readonly body: string;
+}
+
+export interface ApiRequest {
+  readonly method: 'GET' | 'POST' | 'PUT';
+  /** `host:port`, as in `AWS_LAMBDA_RUNTIME_API`. */
+  readonly runtimeApi: string;
+  readonly path: string;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly body?: unknown;
+  /** Give up after this many ms without a complete answer. Absent: wait for ever (`event/next`). */
+  readonly timeoutMs?: number;
+}
+
+/** A Runtime API host is `host:port` (IPv6 hosts in brackets). */
+export function splitRuntimeApi(runtimeApi: string): { host: string; port: number } {
+  const match = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(runtimeApi.trim());
+  if (!match) throw new Error(`AWS_LAMBDA_RUNTIME_API must be host:port, got ${JSON.stringify(runtimeApi)}`);
+  return { host: match[1].replace(/^\[|\]$/g, ''), port: Number(match[2]) };
+}
+
+/** Resolves with any HTTP answer (status included); rejects only on transport errors or timeout. */
+export function callApi(req: ApiRequest): Promise<ApiReply> {
+  const { host, port } = splitRuntimeApi(req.runtimeApi);
+  const payload = req.body === undefined ? undefined : Buffer.from(JSON.stringify(req.body));
+  const headers: Record<string, string | number> = { ...req.headers };
+  if (payload) {
+    headers['Content-Type'] = 'application/json';
+    headers['Content-Length'] = payload.length;
+  }
+  return new Promise((resolve, reject) => {
+    const request = http.request({ host, port, method: req.method, path: req.path, headers, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => {
+        clearTimeout(timer);
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') });
+      });
+      res.on('error', (error) => {
+        clearTimeout(timer);
+        reject(error);
+      });
+    });
+    const timer = req.timeoutMs === undefined ? undefined : setTimeout(() => {
+      request.destroy(new Error(`no answer within ${req.timeoutMs} ms`));
+    }, req.timeoutMs);
+    request.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    request.end(payload);
+  });
+}
+
+/** `{errorType, errorMessage}` from an error answer, when it has them. */
+export function readApiError(body: string): { errorType?: string; errorMessage?: string } {
+  try {
+    const parsed: unknown = JSON.parse(body);
+    if (parsed !== null && typeof parsed === 'object') {
+      const { errorType, errorMessage } = parsed as { errorType?: unknown; errorMessage?: unknown };
+      return {
+        errorType: typeof errorType === 'string' ? errorType : undefined,
+        errorMessage: typeof errorMessage === 'string' ? errorMessage : undefined,
+      };
+    }
+  } catch {
+    // not JSON: the caller reports the raw status
+  }
+  return {};
+}
+
+/** A Lambda API call failed. `status` is absent when no HTTP answer came (refused, timeout). */
+export class LambdaApiError extends Error {
+  constructor(
+    /** e.g. `register`, `event/next`, `telemetry subscribe`. */
+    readonly operation: string,
+    message: string,
+    readonly status?: number,
+    readonly errorType?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'LambdaApiError';
+  }
+
+  static fromReply(operation: string, reply: ApiReply): LambdaApiError {
+    const { errorType, errorMessage } = readApiError(reply.body);
+    const detail = errorMessage ?? (reply.body.trim().slice(0, 200) || 'no message');
+    return new LambdaApiError(operation, `${operation} failed: HTTP ${reply.status}${errorType ? ` ${errorType}` : ''}: ${detail}`, reply.status, errorType);
+  }
+
+  static fromTransport(operation: string, runtimeApi: string, cause: unknown): LambdaApiError {
+    return new LambdaApiError(operation, `${operation} failed: cannot reach the Lambda API at ${runtimeApi}: ${(cause as Error).message}`, undefined, undefined, { cause });
+  }
+}
