@@ -1,4 +1,5 @@
 import { execFileSync, spawnSync } from 'child_process';
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -11,17 +12,16 @@ function tmpdir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
-function listFiles(dir: string): Array<{ file: string; mode: number; sha: string }> {
-  const out: Array<{ file: string; mode: number; sha: string }> = [];
+function listFiles(dir: string): Array<{ file: string; mode: string; sha: string }> {
+  const out: Array<{ file: string; mode: string; sha: string }> = [];
   const walk = (d: string) => {
     for (const entry of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
       const full = path.join(d, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else {
+      if (entry.isDirectory()) {walk(full);} else {
         out.push({
           file: path.relative(dir, full),
-          mode: fs.statSync(full).mode & 0o777,
-          sha: require('crypto').createHash('sha256').update(fs.readFileSync(full)).digest('hex'),
+          mode: fs.statSync(full).mode.toString(8).slice(-3),
+          sha: createHash('sha256').update(fs.readFileSync(full)).digest('hex'),
         });
       }
     }
@@ -49,7 +49,7 @@ describe('the layer asset', () => {
     expect(files.map((f) => f.file)).toEqual(
       expect.arrayContaining(['extensions/telemetry-extension', 'telemetry-extension/index.cjs']),
     );
-    expect(files.find((f) => f.file === 'extensions/telemetry-extension')!.mode).toBe(0o755);
+    expect(files.find((f) => f.file === 'extensions/telemetry-extension')!.mode).toBe('755');
     // Lambda starts every regular file in /opt/extensions: the launcher must be the only one.
     expect(fs.readdirSync(path.join(first, 'extensions'))).toEqual(['telemetry-extension']);
   });
@@ -157,6 +157,6 @@ describe('the npm package', () => {
     expect(files.filter((f) => f.startsWith('test/') || f.startsWith('projenrc/') || f.startsWith('.ci/'))).toEqual([]);
     expect(files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
     const launcher = pack.files.find((f: { path: string }) => f.path === 'lib/layer/extensions/telemetry-extension');
-    expect(launcher.mode & 0o111).not.toBe(0);
+    expect(launcher.mode.toString(8).slice(-3)).toBe('755');
   });
 });
