@@ -80,6 +80,16 @@ export function readApiError(body: string): { errorType?: string; errorMessage?:
 
 /** A Lambda API call failed. `status` is absent when no HTTP answer came (refused, timeout). */
 export class LambdaApiError extends Error {
+  static fromReply(operation: string, reply: ApiReply): LambdaApiError {
+    const { errorType, errorMessage } = readApiError(reply.body);
+    const detail = errorMessage ?? (reply.body.trim().slice(0, 200) || 'no message');
+    return new LambdaApiError(operation, `${operation} failed: HTTP ${reply.status}${errorType ? ` ${errorType}` : ''}: ${detail}`, reply.status, errorType);
+  }
+
+  static fromTransport(operation: string, runtimeApi: string, cause: unknown): LambdaApiError {
+    return new LambdaApiError(operation, `${operation} failed: cannot reach the Lambda API at ${runtimeApi}: ${(cause as Error).message}`, undefined, undefined, { cause });
+  }
+
   constructor(
     /** e.g. `register`, `event/next`, `telemetry subscribe`. */
     readonly operation: string,
@@ -90,15 +100,5 @@ export class LambdaApiError extends Error {
   ) {
     super(message, options);
     this.name = 'LambdaApiError';
-  }
-
-  static fromReply(operation: string, reply: ApiReply): LambdaApiError {
-    const { errorType, errorMessage } = readApiError(reply.body);
-    const detail = errorMessage ?? (reply.body.trim().slice(0, 200) || 'no message');
-    return new LambdaApiError(operation, `${operation} failed: HTTP ${reply.status}${errorType ? ` ${errorType}` : ''}: ${detail}`, reply.status, errorType);
-  }
-
-  static fromTransport(operation: string, runtimeApi: string, cause: unknown): LambdaApiError {
-    return new LambdaApiError(operation, `${operation} failed: cannot reach the Lambda API at ${runtimeApi}: ${(cause as Error).message}`, undefined, undefined, { cause });
   }
 }
