@@ -1,0 +1,511 @@
+/**
+ * Telemetry API events to OpenTelemetry data: spans (one SERVER span per invocation, init and
+ * SnapStart restore spans, the platform's own sub-spans as children), metrics (./metrics.ts) and
+ * log records (function and extension logs). Pure mapping plus the bounded state that spans need
+ * across batches; encoding and delivery are the sink's (./otlp-sink.ts).
+ *
+ * What becomes what:
+ * - `platform.start` opens an invocation; `platform.runtimeDone` closes it (end = start +
+ *   `metrics.durationMs`). Without a runtimeDone (managed instances, timeouts) `platform.report`
+ *   closes it. Span status is ERROR with `errorType` as message unless the status is `success`.
+ *   `faas.coldstart` is true for the first invocation this process sees, unless it was
+ *   pre-initialised by provisioned concurrency.
+ * - With an X-Ray header in `tracing.value`, spans join that trace (trace id = the Root's hex
+ *   digits, parent = `Parent`); otherwise ids are random. Span ids are always our own.
+ * - `platform.initStart` .. `platform.initReport` make an `init` span; `platform.restoreStart` ..
+ *   `platform.restoreReport` a `restore` span. On-demand inits and restores become children of
+ *   the first invocation's span (as X-Ray shows them); provisioned-concurrency and snap-start
+ *   inits, which no invocation follows directly, are root spans of their own trace.
+ * - `function` / `extension` records become log records carrying the trace context of their
+ *   invocation (by request id, else the last started invocation).
+ * - Not representable in OTLP, hence exported as nothing: events of unknown types (counted by the
+ *   listener as `unknown`), `platform.extension` and `platform.telemetrySubscription`.
+ *
+ * State is bounded: at most `maxOpenInvocations` open invocations (the oldest is evicted and
+ * counted when more start) and `maxClosedInvocations` remembered trace contexts for late logs.
+ */
+import { SpanKind, SpanStatusCode, TraceFlags, type Attributes, type SpanStatus } from '@opentelemetry/api';
+import type { LogAttributes } from '@opentelemetry/api-logs';
+import { millisToHrTime, type InstrumentationScope } from '@opentelemetry/core';
+import type { Resource } from '@opentelemetry/resources';
+import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { parseTime } from '../../telemetry/time';
+import {
+  isKnownEvent,
+  type ExtensionLogEvent,
+  type FunctionLogEvent,
+  type ParsedEvent,
+  type Span as PlatformSpan,
+  type Tracing,
+} from '../../telemetry/schemas';
+import { parseLogLine, severityNumber } from './log-line';
+import { BatchMetrics, FAAS_METRICS } from './metrics';
+import { parseXRayHeader, RANDOM_IDS, type IdGenerator } from './trace-context';
+
+/** Bit flags: which signals an event's records went to. */
+export const SIGNAL_TRACES = 1;
+export const SIGNAL_METRICS = 2;
+export const SIGNAL_LOGS = 4;
+
+export interface OtlpProcessorOptions {
+  readonly resource: Resource;
+  readonly scope: InstrumentationScope;
+  /** Name of invocation spans (semconv: the function name). */
+  readonly spanName: string;
+  readonly maxOpenInvocations?: number;
+  readonly maxClosedInvocations?: number;
+  readonly ids?: IdGenerator;
+}
+
+/** What one batch of events produced. */
+export interface OtlpBatch {
+  readonly spans: ReadableSpan[];
+  readonly metrics: BatchMetrics;
+  readonly logs: ReadableLogRecord[];
+  /** Per input event, the SIGNAL_* bits of the records it contributed to (0: none). */
+  readonly contributions: number[];
+}
+
+interface TraceIds {
+  readonly traceId: string;
+  readonly spanId: string;
+  readonly traceFlags: number;
+}
+
+interface Invocation extends TraceIds {
+  readonly requestId: string;
+  readonly parentSpanId?: string;
+  readonly startMs: number;
+  readonly coldStart?: boolean;
+  readonly tenantId?: string;
+}
+
+interface PhaseState {
+  readonly kind: 'init' | 'restore';
+  startMs?: number;
+  initializationType?: string;
+  phase?: string;
+  tracing?: Tracing;
+  status?: string;
+  errorType?: string;
+  spans?: PlatformSpan[];
+}
+
+/** A finished init/restore span waiting for the invocation it belongs to. */
+interface PendingPhaseSpan {
+  readonly state: PhaseState;
+  readonly startMs: number;
+  readonly endMs: number;
+}
+
+export class OtlpProcessor {
+  private readonly open = new Map<string, Invocation>();
+  private readonly closed = new Map<string, TraceIds>();
+  private readonly ids: IdGenerator;
+  private readonly maxOpen: number;
+  private readonly maxClosed: number;
+  private lastStarted?: Invocation;
+  private coldStartPending = true;
+  private init?: PhaseState;
+  private restore?: PhaseState;
+  private pendingPhaseSpans: PendingPhaseSpan[] = [];
+  /** Open invocations forgotten because more than `maxOpenInvocations` were open. */
+  evictedInvocations = 0;
+
+  constructor(private readonly options: OtlpProcessorOptions) {
+    this.ids = options.ids ?? RANDOM_IDS;
+    this.maxOpen = options.maxOpenInvocations ?? 1000;
+    this.maxClosed = options.maxClosedInvocations ?? 1000;
+  }
+
+  /** Number of invocations started and not yet closed. */
+  get openInvocations(): number {
+    return this.open.size;
+  }
+
+  /** Map one batch. Never throws on event content (bad values are skipped). */
+  process(events: readonly ParsedEvent[]): OtlpBatch {
+    const out: OtlpBatch = { spans: [], metrics: new BatchMetrics(), logs: [], contributions: [] };
+    for (const event of events) out.contributions.push(this.processOne(event, out));
+    return out;
+  }
+
+  /**
+   * What is still held, as spans: invocations that never closed (ended now, attribute
+   * `telemetry_extension.incomplete`) and init/restore spans no invocation claimed.
+   * Clears the state.
+   */
+  drain(nowMs: number): ReadableSpan[] {
+    const spans: ReadableSpan[] = [];
+    for (const inv of this.open.values()) {
+      spans.push(this.span({
+        name: this.options.spanName,
+        kind: SpanKind.SERVER,
+        ids: inv,
+        parentSpanId: inv.parentSpanId,
+        parentIsRemote: true,
+        startMs: inv.startMs,
+        endMs: Math.max(inv.startMs, nowMs),
+        attributes: { ...invocationAttributes(inv), 'telemetry_extension.incomplete': true },
+        status: { code: SpanStatusCode.UNSET },
+      }));
+    }
+    this.open.clear();
+    for (const pending of this.pendingPhaseSpans) spans.push(...this.phaseSpans(pending, this.rootIds(pending.state.tracing), undefined));
+    this.pendingPhaseSpans = [];
+    return spans;
+  }
+
+  private processOne(event: ParsedEvent, out: OtlpBatch): number {
+    if (!isKnownEvent(event)) return 0;
+    switch (event.type) {
+      case 'platform.initStart':
+        this.init = {
+          kind: 'init',
+          startMs: event.timeMs,
+          initializationType: event.record.initializationType,
+          phase: event.record.phase,
+          tracing: event.record.tracing,
+        };
+        if (event.record.initializationType === 'provisioned-concurrency') this.coldStartPending = false;
+        return 0;
+      case 'platform.initRuntimeDone': {
+        const state = this.init ?? (this.init = { kind: 'init', initializationType: event.record.initializationType });
+        state.status = event.record.status;
+        state.errorType = event.record.errorType;
+        state.spans = event.record.spans;
+        state.tracing ??= event.record.tracing;
+        return 0;
+      }
+      case 'platform.initReport': {
+        const state = this.init ?? { kind: 'init' as const, initializationType: event.record.initializationType };
+        this.init = undefined;
+        state.phase ??= event.record.phase;
+        state.status = event.record.status ?? state.status;
+        state.errorType = event.record.errorType ?? state.errorType;
+        state.spans = event.record.spans ?? state.spans;
+        state.tracing ??= event.record.tracing;
+        const durationMs = event.record.metrics.durationMs;
+        out.metrics.record(FAAS_METRICS.initDuration, durationMs / 1000, event.timeMs);
+        const traced = this.finishPhase(state, durationMs, event.timeMs, out);
+        return SIGNAL_METRICS | (traced ? SIGNAL_TRACES : 0);
+      }
+      case 'platform.restoreStart':
+        this.restore = { kind: 'restore', startMs: event.timeMs, initializationType: 'snap-start' };
+        this.coldStartPending = true;
+        return 0;
+      case 'platform.restoreRuntimeDone': {
+        const state = this.restore ?? (this.restore = { kind: 'restore', initializationType: 'snap-start' });
+        state.status = event.record.status;
+        state.errorType = event.record.errorType;
+        state.spans = event.record.spans;
+        state.tracing ??= event.record.tracing;
+        return 0;
+      }
+      case 'platform.restoreReport': {
+        const state = this.restore ?? { kind: 'restore' as const, initializationType: 'snap-start' };
+        this.restore = undefined;
+        state.status = event.record.status ?? state.status;
+        state.errorType = event.record.errorType ?? state.errorType;
+        state.spans = event.record.spans ?? state.spans;
+        const durationMs = event.record.metrics?.durationMs ?? (state.startMs !== undefined ? event.timeMs - state.startMs : 0);
+        let signals = 0;
+        if (event.record.metrics) {
+          out.metrics.record(FAAS_METRICS.restoreDuration, durationMs / 1000, event.timeMs);
+          signals |= SIGNAL_METRICS;
+        }
+        if (this.finishPhase(state, durationMs, event.timeMs, out)) signals |= SIGNAL_TRACES;
+        return signals;
+      }
+      case 'platform.start':
+        return this.start(event.record.requestId, event.timeMs, event.record.tracing, event.record.tenantId, out);
+      case 'platform.runtimeDone': {
+        const r = event.record;
+        const traced = this.close(r.requestId, event.timeMs, r.metrics?.durationMs, r.status, r.errorType, r.spans, r.tracing, out, true);
+        return traced ? SIGNAL_TRACES : 0;
+      }
+      case 'platform.report': {
+        const r = event.record;
+        const m = r.metrics;
+        out.metrics.record(FAAS_METRICS.invokeDuration, m.durationMs / 1000, event.timeMs);
+        if (m.billedDurationMs !== undefined) out.metrics.record(FAAS_METRICS.billedDuration, m.billedDurationMs / 1000, event.timeMs);
+        if (m.maxMemoryUsedMB !== undefined) out.metrics.record(FAAS_METRICS.memUsage, m.maxMemoryUsedMB * 1024 * 1024, event.timeMs);
+        if (m.memorySizeMB !== undefined) out.metrics.record(FAAS_METRICS.memorySize, m.memorySizeMB * 1024 * 1024, event.timeMs);
+        if (r.status === 'timeout') out.metrics.record(FAAS_METRICS.timeouts, 1, event.timeMs);
+        else if (r.status === 'error' || r.status === 'failure') out.metrics.record(FAAS_METRICS.errors, 1, event.timeMs);
+        // Closes the span only when no runtimeDone did (managed instances, timeouts).
+        const traced = this.open.has(r.requestId)
+          && this.close(r.requestId, event.timeMs, m.durationMs, r.status ?? 'success', r.errorType, r.spans, r.tracing, out, false);
+        return SIGNAL_METRICS | (traced ? SIGNAL_TRACES : 0);
+      }
+      case 'platform.logsDropped':
+        out.metrics.record(FAAS_METRICS.logsDropped, event.record.droppedRecords, event.timeMs);
+        return SIGNAL_METRICS;
+      case 'function':
+      case 'extension':
+        out.logs.push(this.logRecord(event));
+        return SIGNAL_LOGS;
+      case 'platform.extension':
+      case 'platform.telemetrySubscription':
+        return 0;
+    }
+    return 0;
+  }
+
+  private start(requestId: string, timeMs: number, tracing: Tracing | undefined, tenantId: string | undefined, out: OtlpBatch): number {
+    const existing = this.open.get(requestId);
+    if (existing) return 0;
+    const coldStart = this.coldStartPending;
+    this.coldStartPending = false;
+    const inv = this.newInvocation(requestId, timeMs, tracing, coldStart, tenantId);
+    this.lastStarted = inv;
+    let signals = 0;
+    if (coldStart) {
+      out.metrics.record(FAAS_METRICS.coldstarts, 1, timeMs);
+      signals |= SIGNAL_METRICS;
+    }
+    // Init/restore spans that waited for this (first) invocation become its children.
+    if (this.pendingPhaseSpans.length > 0) {
+      for (const pending of this.pendingPhaseSpans) out.spans.push(...this.phaseSpans(pending, this.childIds(inv), inv.spanId));
+      this.pendingPhaseSpans = [];
+      signals |= SIGNAL_TRACES;
+    }
+    return signals;
+  }
+
+  private newInvocation(requestId: string, startMs: number, tracing: Tracing | undefined, coldStart: boolean | undefined, tenantId?: string): Invocation {
+    const xray = parseXRayHeader(tracing?.value);
+    const inv: Invocation = {
+      requestId,
+      traceId: xray?.traceId ?? this.ids.traceId(),
+      spanId: this.ids.spanId(),
+      parentSpanId: xray?.parentSpanId,
+      traceFlags: xray?.sampled === false ? TraceFlags.NONE : TraceFlags.SAMPLED,
+      startMs,
+      coldStart,
+      tenantId,
+    };
+    this.open.set(requestId, inv);
+    while (this.open.size > this.maxOpen) {
+      const oldest = this.open.keys().next().value as string;
+      this.open.delete(oldest);
+      this.evictedInvocations++;
+    }
+    return inv;
+  }
+
+  /**
+   * Close `requestId` and emit its span and children. An invocation whose start was never seen
+   * (lost, evicted) is reconstructed from the closing event when it has a duration.
+   */
+  private close(
+    requestId: string,
+    timeMs: number,
+    durationMs: number | undefined,
+    status: string,
+    errorType: string | undefined,
+    platformSpans: PlatformSpan[] | undefined,
+    tracing: Tracing | undefined,
+    out: OtlpBatch,
+    fromRuntimeDone: boolean,
+  ): boolean {
+    let inv = this.open.get(requestId);
+    if (!inv) {
+      if (!fromRuntimeDone || this.closed.has(requestId) || durationMs === undefined) return false;
+      inv = this.newInvocation(requestId, timeMs - durationMs, tracing, undefined);
+    }
+    this.open.delete(requestId);
+    this.remember(inv);
+    const endMs = durationMs !== undefined ? inv.startMs + durationMs : Math.max(inv.startMs, timeMs);
+    const failed = status !== 'success';
+    const attributes = invocationAttributes(inv);
+    if (status !== 'success') attributes['aws.lambda.invocation.status'] = status;
+    if (errorType) attributes['error.type'] = errorType;
+    out.spans.push(this.span({
+      name: this.options.spanName,
+      kind: SpanKind.SERVER,
+      ids: inv,
+      parentSpanId: inv.parentSpanId,
+      parentIsRemote: true,
+      startMs: inv.startMs,
+      endMs,
+      attributes,
+      status: failed ? { code: SpanStatusCode.ERROR, message: errorType ?? status } : { code: SpanStatusCode.UNSET },
+    }));
+    for (const child of platformSpans ?? []) out.spans.push(this.childSpan(child, inv));
+    return true;
+  }
+
+  private remember(inv: Invocation): void {
+    this.closed.set(inv.requestId, { traceId: inv.traceId, spanId: inv.spanId, traceFlags: inv.traceFlags });
+    while (this.closed.size > this.maxClosed) this.closed.delete(this.closed.keys().next().value as string);
+  }
+
+  /**
+   * An init/restore phase ended. Emit its span now (own trace, or the trace its events carry), or
+   * hold it for the first invocation. Returns whether spans were emitted now.
+   */
+  private finishPhase(state: PhaseState, durationMs: number, reportTimeMs: number, out: OtlpBatch): boolean {
+    const startMs = state.startMs ?? reportTimeMs - durationMs;
+    const pending: PendingPhaseSpan = { state, startMs, endMs: startMs + durationMs };
+    const joinsInvocation = state.tracing === undefined
+      && (state.kind === 'restore' || state.initializationType === 'on-demand' || state.initializationType === undefined);
+    if (!joinsInvocation) {
+      out.spans.push(...this.phaseSpans(pending, this.rootIds(state.tracing), undefined));
+      return true;
+    }
+    // A suppressed init (phase "invoke") may end after its invocation started.
+    const current = this.lastStarted;
+    if (current && current.coldStart && this.open.has(current.requestId)) {
+      out.spans.push(...this.phaseSpans(pending, this.childIds(current), current.spanId));
+      return true;
+    }
+    this.pendingPhaseSpans.push(pending);
+    return false;
+  }
+
+  private phaseSpans(pending: PendingPhaseSpan, ids: TraceIds & { parentSpanId?: string; parentIsRemote?: boolean }, parentSpanId: string | undefined): ReadableSpan[] {
+    const { state } = pending;
+    const attributes: Attributes = {};
+    if (state.initializationType) attributes['aws.lambda.initialization_type'] = state.initializationType;
+    if (state.phase) attributes['aws.lambda.phase'] = state.phase;
+    if (state.status && state.status !== 'success') attributes['aws.lambda.status'] = state.status;
+    if (state.errorType) attributes['error.type'] = state.errorType;
+    const failed = state.status !== undefined && state.status !== 'success';
+    const parent = parentSpanId ?? ids.parentSpanId;
+    const span = this.span({
+      name: state.kind,
+      kind: SpanKind.INTERNAL,
+      ids,
+      parentSpanId: parent,
+      parentIsRemote: parentSpanId === undefined && ids.parentIsRemote === true,
+      startMs: pending.startMs,
+      endMs: pending.endMs,
+      attributes,
+      status: failed ? { code: SpanStatusCode.ERROR, message: state.errorType ?? state.status } : { code: SpanStatusCode.UNSET },
+    });
+    return [span, ...(state.spans ?? []).map((child) => this.childSpan(child, ids))];
+  }
+
+  /** Ids for a root init/restore span: the trace its events carry, else a new one. */
+  private rootIds(tracing: Tracing | undefined): TraceIds & { parentSpanId?: string; parentIsRemote?: boolean } {
+    const xray = parseXRayHeader(tracing?.value);
+    return {
+      traceId: xray?.traceId ?? this.ids.traceId(),
+      spanId: this.ids.spanId(),
+      traceFlags: xray?.sampled === false ? TraceFlags.NONE : TraceFlags.SAMPLED,
+      parentSpanId: xray?.parentSpanId,
+      parentIsRemote: xray?.parentSpanId !== undefined,
+    };
+  }
+
+  private childIds(parent: TraceIds): TraceIds {
+    return { traceId: parent.traceId, spanId: this.ids.spanId(), traceFlags: parent.traceFlags };
+  }
+
+  private childSpan(child: PlatformSpan, parent: TraceIds): ReadableSpan {
+    const ids = this.childIds(parent);
+    return this.span({
+      name: child.name,
+      kind: SpanKind.INTERNAL,
+      ids,
+      parentSpanId: parent.spanId,
+      parentIsRemote: false,
+      startMs: child.startMs,
+      endMs: child.startMs + child.durationMs,
+      attributes: {},
+      status: { code: SpanStatusCode.UNSET },
+    });
+  }
+
+  private span(p: {
+    name: string;
+    kind: SpanKind;
+    ids: TraceIds;
+    parentSpanId?: string;
+    parentIsRemote: boolean;
+    startMs: number;
+    endMs: number;
+    attributes: Attributes;
+    status: SpanStatus;
+  }): ReadableSpan {
+    const { traceId, spanId, traceFlags } = p.ids;
+    const endMs = Math.max(p.startMs, p.endMs);
+    return {
+      name: p.name,
+      kind: p.kind,
+      spanContext: () => ({ traceId, spanId, traceFlags }),
+      parentSpanContext: p.parentSpanId ? { traceId, spanId: p.parentSpanId, traceFlags, isRemote: p.parentIsRemote } : undefined,
+      startTime: millisToHrTime(p.startMs),
+      endTime: millisToHrTime(endMs),
+      duration: millisToHrTime(endMs - p.startMs),
+      status: p.status,
+      attributes: p.attributes,
+      links: [],
+      events: [],
+      ended: true,
+      resource: this.options.resource,
+      instrumentationScope: this.options.scope,
+      droppedAttributesCount: 0,
+      droppedEventsCount: 0,
+      droppedLinksCount: 0,
+    };
+  }
+
+  private logRecord(event: FunctionLogEvent | ExtensionLogEvent): ReadableLogRecord {
+    const record = event.record;
+    const attributes: LogAttributes = { 'aws.lambda.log.source': event.type };
+    let level: string | undefined;
+    let requestId: string | undefined;
+    let timestamp: string | undefined;
+    let body: unknown;
+    if (typeof record === 'string') {
+      const line = parseLogLine(record);
+      ({ level, requestId, timestamp } = line);
+      body = line.message;
+    } else {
+      level = record.level;
+      requestId = record.requestId;
+      timestamp = record.timestamp;
+      body = record.message;
+      for (const [key, value] of Object.entries(record)) {
+        if (key === 'timestamp' || key === 'level' || key === 'requestId' || key === 'message' || value === undefined || value === null) continue;
+        if (key === 'errorType') attributes['exception.type'] = String(value);
+        else if (key === 'errorMessage') attributes['exception.message'] = String(value);
+        else if (key === 'stackTrace') attributes['exception.stacktrace'] = Array.isArray(value) ? value.join('\n') : String(value);
+        else attributes[key] = value as LogAttributes[string];
+      }
+    }
+    // The record's own request id, else the last invocation started (text logs carry none).
+    let ctx: TraceIds | undefined;
+    if (requestId !== undefined) {
+      ctx = this.open.get(requestId) ?? this.closed.get(requestId);
+    } else {
+      ctx = this.lastStarted;
+      requestId = this.lastStarted?.requestId;
+    }
+    if (requestId !== undefined) attributes['faas.invocation_id'] = requestId;
+    const severity = severityNumber(level);
+    const at = timestamp !== undefined ? parseTime(timestamp) : NaN;
+    return {
+      hrTime: millisToHrTime(Number.isNaN(at) ? event.timeMs : at),
+      hrTimeObserved: millisToHrTime(event.timeMs),
+      spanContext: ctx ? { traceId: ctx.traceId, spanId: ctx.spanId, traceFlags: ctx.traceFlags } : undefined,
+      severityText: level,
+      severityNumber: severity,
+      body: body as ReadableLogRecord['body'],
+      resource: this.options.resource,
+      instrumentationScope: this.options.scope,
+      attributes,
+      droppedAttributesCount: 0,
+    };
+  }
+}
+
+function invocationAttributes(inv: Invocation): Attributes {
+  const attributes: Attributes = { 'faas.invocation_id': inv.requestId };
+  if (inv.coldStart !== undefined) attributes['faas.coldstart'] = inv.coldStart;
+  if (inv.tenantId !== undefined) attributes['aws.lambda.tenant_id'] = inv.tenantId;
+  return attributes;
+}

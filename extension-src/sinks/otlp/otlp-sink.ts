@@ -1,0 +1,217 @@
+/**
+ * The OTLP/HTTP sink: events are mapped by {@link OtlpProcessor}, encoded by
+ * @opentelemetry/otlp-transformer's serializers (protobuf or JSON, never by hand) and POSTed to
+ * `<endpoint>/v1/traces|metrics|logs`, each signal concurrently, each with retry (./retry.ts).
+ *
+ * Accounting: an event is exported when every request that carried records derived from it was
+ * delivered (events that produce no record, e.g. `platform.start` or unknown types, count as
+ * exported); otherwise it is dropped. Dropped events and failed attempts are added to the
+ * counters here; `exported` is the caller's to add from the outcome.
+ */
+import type { InstrumentationScope } from '@opentelemetry/core';
+import {
+  JsonLogsSerializer,
+  JsonMetricsSerializer,
+  JsonTraceSerializer,
+  ProtobufLogsSerializer,
+  ProtobufMetricsSerializer,
+  ProtobufTraceSerializer,
+} from '@opentelemetry/otlp-transformer';
+import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
+import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import type { OtlpProtocolName, CompressionName } from '../../../lib/config/contract';
+import { EXTENSION_NAME } from '../../../lib/config/contract';
+import { RateLimitedLog } from '../../log';
+import type { Counters } from '../../stats/counters';
+import type { ParsedEvent } from '../../telemetry/schemas';
+import { HttpTransport } from '../http-transport';
+import { EXTENSION_VERSION, type ResourceAttributes } from '../resource';
+import { withRetry, type RetryClock, type RetryPolicy } from '../retry';
+import type { ExportOutcome, Sink } from '../sink';
+import { signalUrl, type OtlpSignal } from './endpoints';
+import { BatchMetrics, selfTelemetryData } from './metrics';
+import { OtlpProcessor, SIGNAL_LOGS, SIGNAL_METRICS, SIGNAL_TRACES, type OtlpBatch } from './otlp-processor';
+import type { IdGenerator } from './trace-context';
+
+export interface OtlpSinkOptions {
+  /** Base endpoint, as `OTEL_EXPORTER_OTLP_ENDPOINT`. */
+  readonly endpoint: string;
+  readonly protocol: OtlpProtocolName;
+  /** Plain and secret headers, merged. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly compression: CompressionName;
+  readonly timeoutMs: number;
+  readonly resource: ResourceAttributes;
+  readonly counters: Counters;
+  /** Name of invocation spans; default `service.name`/`faas.name`. */
+  readonly spanName?: string;
+  /** Self-telemetry rides along with every metrics request, and at least this often. Default 60 s. */
+  readonly selfTelemetryIntervalMs?: number;
+  readonly maxOpenInvocations?: number;
+  readonly retryPolicy?: RetryPolicy;
+  readonly clock?: RetryClock;
+  readonly ids?: IdGenerator;
+}
+
+interface Serializers {
+  readonly contentType: string;
+  traces(spans: OtlpBatch['spans']): Uint8Array | undefined;
+  metrics(metrics: ResourceMetrics): Uint8Array | undefined;
+  logs(logs: OtlpBatch['logs']): Uint8Array | undefined;
+}
+
+const PROTOBUF: Serializers = {
+  contentType: 'application/x-protobuf',
+  traces: (spans) => ProtobufTraceSerializer.serializeRequest(spans),
+  metrics: (metrics) => ProtobufMetricsSerializer.serializeRequest(metrics),
+  logs: (logs) => ProtobufLogsSerializer.serializeRequest(logs),
+};
+
+const JSON_SERIALIZERS: Serializers = {
+  contentType: 'application/json',
+  traces: (spans) => JsonTraceSerializer.serializeRequest(spans),
+  metrics: (metrics) => JsonMetricsSerializer.serializeRequest(metrics),
+  logs: (logs) => JsonLogsSerializer.serializeRequest(logs),
+};
+
+export class OtlpSink implements Sink {
+  readonly name = 'otlp';
+  private readonly transport: HttpTransport;
+  private readonly processor: OtlpProcessor;
+  private readonly serializers: Serializers;
+  private readonly urls: Readonly<Record<OtlpSignal, URL>>;
+  private readonly resource: Resource;
+  private readonly scope: InstrumentationScope = { name: EXTENSION_NAME, version: EXTENSION_VERSION };
+  private readonly failures = new RateLimitedLog(5, 60_000);
+  private readonly startedMs: number;
+  private lastSelfTelemetryMs: number;
+  private metricsWindowEndMs?: number;
+  private closed = false;
+
+  constructor(private readonly options: OtlpSinkOptions) {
+    this.urls = {
+      traces: signalUrl(options.endpoint, 'traces'),
+      metrics: signalUrl(options.endpoint, 'metrics'),
+      logs: signalUrl(options.endpoint, 'logs'),
+    };
+    this.serializers = options.protocol === 'http/json' ? JSON_SERIALIZERS : PROTOBUF;
+    this.transport = new HttpTransport({
+      headers: options.headers,
+      compression: options.compression,
+      userAgent: `${EXTENSION_NAME}/${EXTENSION_VERSION}`,
+    });
+    this.resource = resourceFromAttributes(options.resource);
+    const spanName = options.spanName ?? String(options.resource['faas.name'] ?? options.resource['service.name'] ?? 'invoke');
+    this.processor = new OtlpProcessor({
+      resource: this.resource,
+      scope: this.scope,
+      spanName,
+      maxOpenInvocations: options.maxOpenInvocations,
+      ids: options.ids,
+    });
+    this.startedMs = this.now();
+    this.lastSelfTelemetryMs = this.startedMs;
+  }
+
+  async export(events: readonly ParsedEvent[], deadline: number): Promise<ExportOutcome> {
+    if (this.closed) return this.drop(events.length);
+    let batch: OtlpBatch;
+    try {
+      batch = this.processor.process(events);
+    } catch (err) {
+      this.failures.warn('OTLP mapping failed; batch dropped', { events: events.length, error: describe(err) });
+      return this.drop(events.length);
+    }
+    const withSelf = !batch.metrics.isEmpty || this.now() - this.lastSelfTelemetryMs >= (this.options.selfTelemetryIntervalMs ?? 60_000);
+    const failed = await this.send(batch, withSelf, deadline);
+    let dropped = 0;
+    for (const bits of batch.contributions) if ((bits & failed) !== 0) dropped++;
+    this.options.counters.dropped += dropped;
+    return { exported: events.length - dropped, dropped };
+  }
+
+  async shutdown(deadline: number): Promise<ExportOutcome> {
+    if (this.closed) return { exported: 0, dropped: 0 };
+    this.closed = true;
+    try {
+      const spans = this.processor.drain(this.now());
+      await this.send({ spans, logs: [], metrics: new BatchMetrics(), contributions: [] }, true, deadline);
+    } catch (err) {
+      this.failures.warn('OTLP shutdown flush failed', { error: describe(err) });
+    } finally {
+      this.transport.close();
+    }
+    return { exported: 0, dropped: 0 };
+  }
+
+  /** Send what `batch` holds; resolves with the SIGNAL_* bits of the signals that failed. */
+  private async send(batch: OtlpBatch, withSelfTelemetry: boolean, deadline: number): Promise<number> {
+    const jobs: Array<Promise<number>> = [];
+    if (batch.spans.length > 0) {
+      jobs.push(this.post('traces', this.serializers.traces(batch.spans), deadline).then((ok) => (ok ? 0 : SIGNAL_TRACES)));
+    }
+    const metrics = this.resourceMetrics(batch, withSelfTelemetry);
+    if (metrics) {
+      jobs.push(this.post('metrics', this.serializers.metrics(metrics), deadline).then((ok) => (ok ? 0 : SIGNAL_METRICS)));
+    }
+    if (batch.logs.length > 0) {
+      jobs.push(this.post('logs', this.serializers.logs(batch.logs), deadline).then((ok) => (ok ? 0 : SIGNAL_LOGS)));
+    }
+    const results = await Promise.all(jobs);
+    return results.reduce((acc, bits) => acc | bits, 0);
+  }
+
+  private resourceMetrics(batch: OtlpBatch, withSelfTelemetry: boolean): ResourceMetrics | undefined {
+    const metrics = [];
+    const range = batch.metrics.timeRange;
+    if (range) {
+      // Contiguous DELTA windows: each starts where the previous one ended.
+      const startMs = Math.min(this.metricsWindowEndMs ?? range.startMs, range.startMs);
+      const endMs = Math.max(range.endMs, startMs);
+      this.metricsWindowEndMs = endMs;
+      metrics.push(...batch.metrics.toMetricData(startMs, endMs));
+    }
+    if (withSelfTelemetry) {
+      const now = this.now();
+      this.lastSelfTelemetryMs = now;
+      const values = { ...this.options.counters.snapshot(), evictedInvocations: this.processor.evictedInvocations };
+      metrics.push(...selfTelemetryData(values, this.startedMs, now));
+    }
+    if (metrics.length === 0) return undefined;
+    return { resource: this.resource, scopeMetrics: [{ scope: this.scope, metrics }] };
+  }
+
+  /** POST one signal with retry. Resolves true when delivered. */
+  private async post(signal: OtlpSignal, body: Uint8Array | undefined, deadline: number): Promise<boolean> {
+    if (body === undefined) {
+      this.failures.warn('OTLP serialization produced nothing', { signal });
+      return false;
+    }
+    const prepared = await this.transport.prepare(body, this.serializers.contentType);
+    const url = this.urls[signal];
+    const outcome = await withRetry((timeoutMs) => this.transport.post(url, prepared, timeoutMs), {
+      deadline,
+      timeoutMs: this.options.timeoutMs,
+      policy: this.options.retryPolicy,
+      clock: this.options.clock,
+    });
+    this.options.counters.failedExports += outcome.failedAttempts;
+    if (!outcome.delivered) {
+      this.failures.warn('OTLP export failed', { signal, reason: outcome.reason, error: outcome.lastError, attempts: outcome.attempts });
+    }
+    return outcome.delivered;
+  }
+
+  private drop(count: number): ExportOutcome {
+    this.options.counters.dropped += count;
+    return { exported: 0, dropped: count };
+  }
+
+  private now(): number {
+    return this.options.clock?.now() ?? Date.now();
+  }
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,62 @@
+/**
+ * Trace and span ids: from the X-Ray trace header the Telemetry API events carry
+ * (`tracing.value`, `Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1`),
+ * else random.
+ */
+import { randomBytes } from 'node:crypto';
+
+export interface XRayContext {
+  /** 32 lower-case hex digits: the Root without `1-` and dashes. */
+  readonly traceId: string;
+  /** 16 lower-case hex digits, when the header has a valid `Parent`. */
+  readonly parentSpanId?: string;
+  /** `Sampled=1` true, `Sampled=0` false, absent or `?` undefined. */
+  readonly sampled?: boolean;
+}
+
+const ROOT = /^1-([0-9a-f]{8})-([0-9a-f]{24})$/i;
+const SPAN_ID = /^[0-9a-f]{16}$/i;
+const ZERO = /^0+$/;
+
+/** Parse an X-Ray trace header value; `undefined` when it has no valid Root. */
+export function parseXRayHeader(value: string | undefined): XRayContext | undefined {
+  if (!value) return undefined;
+  let traceId: string | undefined;
+  let parentSpanId: string | undefined;
+  let sampled: boolean | undefined;
+  for (const part of value.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq < 0) continue;
+    const key = part.slice(0, eq).trim().toLowerCase();
+    const val = part.slice(eq + 1).trim();
+    if (key === 'root') {
+      const m = ROOT.exec(val);
+      if (m) traceId = `${m[1]}${m[2]}`.toLowerCase();
+    } else if (key === 'parent') {
+      if (SPAN_ID.test(val) && !ZERO.test(val)) parentSpanId = val.toLowerCase();
+    } else if (key === 'sampled') {
+      if (val === '1') sampled = true;
+      else if (val === '0') sampled = false;
+    }
+  }
+  if (traceId === undefined || ZERO.test(traceId)) return undefined;
+  return { traceId, parentSpanId, sampled };
+}
+
+/** Source of new ids (injectable for deterministic tests). */
+export interface IdGenerator {
+  traceId(): string;
+  spanId(): string;
+}
+
+export const RANDOM_IDS: IdGenerator = {
+  traceId: () => nonZeroHex(16),
+  spanId: () => nonZeroHex(8),
+};
+
+function nonZeroHex(bytes: number): string {
+  for (;;) {
+    const id = randomBytes(bytes).toString('hex');
+    if (!ZERO.test(id)) return id;
+  }
+}
