@@ -163,6 +163,21 @@ export class OtlpReceiver {
     return this.accepted('logs', all).flatMap((r) => flattenLogs(r.body as Record<string, unknown>));
   }
 
+  /** Decoded spans of one traces request. */
+  spansOf(request: ReceivedRequest): DecodedSpan[] {
+    return request.signal === 'traces' && request.decodeError === undefined ? flattenSpans(request.body as Record<string, unknown>) : [];
+  }
+
+  /** Decoded metrics of one metrics request. */
+  metricsOf(request: ReceivedRequest): DecodedMetric[] {
+    return request.signal === 'metrics' && request.decodeError === undefined ? flattenMetrics(request.body as Record<string, unknown>) : [];
+  }
+
+  /** Decoded log records of one logs request. */
+  logsOf(request: ReceivedRequest): DecodedLog[] {
+    return request.signal === 'logs' && request.decodeError === undefined ? flattenLogs(request.body as Record<string, unknown>) : [];
+  }
+
   /** Plain-JSON-mode bodies (non-OTLP paths) answered with 2xx. */
   jsonBodies(): unknown[] {
     return this.requests.filter((r) => r.signal === undefined && isOk(r.response)).map((r) => r.body);
