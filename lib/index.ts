@@ -3,3 +3,4 @@ export * from './buffering';
 export * from './flush-strategy';
 export * from './telemetry-sink';
 export * from './telemetry-extension-layer';
+export * from './nodejs-source';

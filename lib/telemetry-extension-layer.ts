@@ -2,9 +2,11 @@ import { Annotations, Aspects, IAspect, RemovalPolicy } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct, IConstruct } from 'constructs';
 import { TelemetryBuffering } from './buffering';
+import { BUNDLED_NODE_MAJOR, resolveNodeBinary, stageBundledLayer } from './bundled-node';
 import { extensionEnvironment } from './config/environment';
 import { FlushStrategy } from './flush-strategy';
 import { assertLayerBuilt } from './layer-asset';
+import { NodeJsSource } from './nodejs-source';
 import { TelemetrySink } from './telemetry-sink';
 import { TelemetryType } from './telemetry-type';
 
@@ -76,6 +78,15 @@ export interface TelemetryExtensionLayerProps {
    * @default FlushStrategy.adaptive()
    */
   readonly flushStrategy?: FlushStrategy;
+
+  /**
+   * Where the extension's Node.js comes from. With the function's runtime the layer is tiny but
+   * serves Node.js functions only; with a bundled binary it serves every zip-based runtime on
+   * Amazon Linux 2023, one layer per architecture used.
+   *
+   * @default NodeJsSource.functionRuntime()
+   */
+  readonly nodeJs?: NodeJsSource;
 }
 
 /**
@@ -89,6 +100,33 @@ function attachedLayerOf(fn: IConstruct): string | undefined {
 }
 
 const NODE_RUNTIMES = [lambda.Runtime.NODEJS_18_X, lambda.Runtime.NODEJS_20_X, lambda.Runtime.NODEJS_22_X];
+
+/** Zip-based runtimes on Amazon Linux 2023 (glibc 2.34), where the official Node.js binaries run. */
+const AL2023_RUNTIMES = [
+  lambda.Runtime.NODEJS_20_X,
+  lambda.Runtime.NODEJS_22_X,
+  lambda.Runtime.PYTHON_3_12,
+  lambda.Runtime.PYTHON_3_13,
+  lambda.Runtime.JAVA_21,
+  lambda.Runtime.DOTNET_8,
+  lambda.Runtime.DOTNET_9,
+  lambda.Runtime.RUBY_3_3,
+  lambda.Runtime.RUBY_3_4,
+  lambda.Runtime.PROVIDED_AL2023,
+];
+
+/**
+ * Runtimes on Amazon Linux 2 (glibc 2.26) or older, where the official Node.js 22 binary
+ * (glibc 2.28 or later) cannot start. Runtimes not listed are taken to be Amazon Linux 2023.
+ */
+const OLD_GLIBC_RUNTIMES = new Set([
+  'nodejs', 'nodejs4.3', 'nodejs6.10', 'nodejs8.10', 'nodejs10.x', 'nodejs12.x', 'nodejs14.x', 'nodejs16.x', 'nodejs18.x',
+  'python2.7', 'python3.6', 'python3.7', 'python3.8', 'python3.9', 'python3.10', 'python3.11',
+  'java8', 'java8.al2', 'java11', 'java17',
+  'dotnetcore1.0', 'dotnetcore2.0', 'dotnetcore2.1', 'dotnetcore3.1', 'dotnet6',
+  'ruby2.5', 'ruby2.7', 'ruby3.2',
+  'go1.x', 'provided', 'provided.al2',
+]);
 
 /**
  * A Lambda layer with an extension that subscribes to the Lambda Telemetry API, validates every
@@ -106,8 +144,6 @@ const NODE_RUNTIMES = [lambda.Runtime.NODEJS_18_X, lambda.Runtime.NODEJS_20_X, l
  * telemetry.attachTo(myFunction);
  */
 export class TelemetryExtensionLayer extends Construct {
-  /** The layer version. Prefer {@link attachTo}, which also sets the configuration. */
-  public readonly layerVersion: lambda.ILayerVersion;
 
   /**
    * The environment variables that configure the extension, for wiring a function by hand
@@ -118,7 +154,12 @@ export class TelemetryExtensionLayer extends Construct {
   /** The architectures the layer is offered for. */
   public readonly compatibleArchitectures: lambda.Architecture[];
 
+  /** Where the extension's Node.js comes from. */
+  public readonly nodeJs: NodeJsSource;
+
   private readonly sink: TelemetrySink;
+  private readonly layerProps: TelemetryExtensionLayerProps;
+  private readonly layers = new Map<string, lambda.LayerVersion>();
 
   constructor(scope: Construct, id: string, props: TelemetryExtensionLayerProps = {}) {
     super(scope, id);
@@ -137,12 +178,78 @@ export class TelemetryExtensionLayer extends Construct {
       );
     }
 
-    this.layerVersion = new lambda.LayerVersion(this, 'Layer', {
-      code: lambda.Code.fromAsset(assertLayerBuilt()),
+    this.layerProps = props;
+    this.nodeJs = props.nodeJs ?? NodeJsSource.functionRuntime();
+    if (!this.nodeJs.isBundled) {
+      this.layerVersionFor(this.compatibleArchitectures[0]);
+    }
+  }
+
+  /**
+   * The layer version. With {@link NodeJsSource.bundled} there is one per architecture: this is
+   * the one for the first of `compatibleArchitectures` (created on first use); prefer
+   * {@link layerVersionFor}. Prefer {@link attachTo}, which also sets the configuration.
+   */
+  public get layerVersion(): lambda.ILayerVersion {
+    return this.layerVersionFor(this.compatibleArchitectures[0]);
+  }
+
+  /**
+   * The layer version for functions of `architecture`, for wiring by hand. With the function's
+   * Node.js one layer serves every listed architecture; with a bundled Node.js each
+   * architecture has its own, created on first use.
+   *
+   * @throws if `architecture` is not in `compatibleArchitectures`, or the Node.js binary for it
+   * cannot be found.
+   */
+  public layerVersionFor(architecture: lambda.Architecture): lambda.ILayerVersion {
+    if (!this.compatibleArchitectures.some((a) => a.name === architecture.name)) {
+      throw new Error(
+        `layerVersionFor: architecture ${architecture.name} is not in compatibleArchitectures (${this.compatibleArchitectures
+          .map((a) => a.name)
+          .join(', ')})`,
+      );
+    }
+    const key = this.nodeJs.isBundled ? architecture.name : 'any';
+    const existing = this.layers.get(key);
+    if (existing) return existing;
+    const layer = this.nodeJs.isBundled ? this.createBundledLayer(architecture) : this.createLayer('Layer', assertLayerBuilt(), {
       compatibleRuntimes: NODE_RUNTIMES,
       compatibleArchitectures: this.compatibleArchitectures,
-      description: props.description ?? 'Telemetry API extension (cdk-telemetry-extension)',
-      layerVersionName: props.layerVersionName,
+    });
+    this.layers.set(key, layer);
+    return layer;
+  }
+
+  private createBundledLayer(architecture: lambda.Architecture): lambda.LayerVersion {
+    const options = this.nodeJs.bundledOptions;
+    const binary = resolveNodeBinary(architecture, options);
+    const staged = stageBundledLayer(assertLayerBuilt(), binary, options.strip ?? true);
+    const id = architecture.name === lambda.Architecture.ARM_64.name ? 'LayerArm64' : 'LayerX64';
+    if (staged.notStripped !== undefined && (options.strip ?? true)) {
+      Annotations.of(this).addInfo(`The bundled Node.js for ${architecture.name} is not stripped (${staged.notStripped}).`);
+    }
+    return this.createLayer(id, staged.dir, {
+      compatibleRuntimes: AL2023_RUNTIMES,
+      compatibleArchitectures: [architecture],
+      descriptionSuffix: ` with Node.js ${BUNDLED_NODE_MAJOR} for ${architecture.name}`,
+    });
+  }
+
+  private createLayer(
+    id: string,
+    assetDir: string,
+    options: { compatibleRuntimes: lambda.Runtime[]; compatibleArchitectures: lambda.Architecture[]; descriptionSuffix?: string },
+  ): lambda.LayerVersion {
+    const props = this.layerProps;
+    return new lambda.LayerVersion(this, id, {
+      code: lambda.Code.fromAsset(assetDir),
+      compatibleRuntimes: options.compatibleRuntimes,
+      compatibleArchitectures: options.compatibleArchitectures,
+      description: (props.description ?? 'Telemetry API extension (cdk-telemetry-extension)') + (options.descriptionSuffix ?? ''),
+      layerVersionName: props.layerVersionName
+        ? props.layerVersionName + (this.nodeJs.isBundled ? `-${options.compatibleArchitectures[0].name.replace('_', '-')}` : '')
+        : undefined,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.DESTROY,
       license: 'Apache-2.0',
     });
@@ -203,8 +310,13 @@ export class TelemetryExtensionLayer extends Construct {
     if (runtime.name === lambda.Runtime.FROM_IMAGE.name) {
       return 'container-image functions cannot use layers; add the extension to the image instead';
     }
-    if (runtime.family !== lambda.RuntimeFamily.NODEJS) {
-      return `its runtime ${runtime.name} has no Node.js, which this layer needs to run the extension; use a Node.js runtime`;
+    if (!this.nodeJs.isBundled && runtime.family !== lambda.RuntimeFamily.NODEJS) {
+      return `its runtime ${runtime.name} has no Node.js, which this layer needs to run the extension; use NodeJsSource.bundled() for the nodeJs prop, or a Node.js runtime`;
+    }
+    if (this.nodeJs.isBundled && OLD_GLIBC_RUNTIMES.has(runtime.name)) {
+      return `its runtime ${runtime.name} runs on Amazon Linux 2 or older (glibc 2.26), where the bundled Node.js ${BUNDLED_NODE_MAJOR} (glibc 2.28 or later) cannot start; use a runtime on Amazon Linux 2023${
+        runtime.family === lambda.RuntimeFamily.NODEJS ? ', or NodeJsSource.functionRuntime()' : ''
+      }`;
     }
     const arch = fn.architecture;
     if (!this.compatibleArchitectures.some((a) => a.name === arch.name)) {
@@ -217,7 +329,7 @@ export class TelemetryExtensionLayer extends Construct {
 
   private attach(fn: lambda.Function | lambda.SingletonFunction): void {
     Object.defineProperty(fn, ATTACHED_LAYER, { value: this.node.path, enumerable: false });
-    fn.addLayers(this.layerVersion);
+    fn.addLayers(this.layerVersionFor(fn.architecture));
     for (const [key, value] of Object.entries(this.environment)) {
       fn.addEnvironment(key, value);
     }

@@ -65,11 +65,11 @@ describe('attachTo', () => {
     );
   });
 
-  test('rejects a function without Node.js (until Node.js is bundled)', () => {
+  test('rejects a function without Node.js when Node.js is not bundled', () => {
     const stack = newStack();
     const fn = nodeFunction(stack, 'Py', { runtime: lambda.Runtime.PYTHON_3_12 });
     expect(() => new TelemetryExtensionLayer(stack, 'Telemetry').attachTo(fn)).toThrow(
-      'Cannot attach TestStack/Telemetry to TestStack/Py: its runtime python3.12 has no Node.js, which this layer needs to run the extension; use a Node.js runtime',
+      'Cannot attach TestStack/Telemetry to TestStack/Py: its runtime python3.12 has no Node.js, which this layer needs to run the extension; use NodeJsSource.bundled() for the nodeJs prop, or a Node.js runtime',
     );
   });
 

@@ -5,8 +5,18 @@ import { Construct } from 'constructs';
 
 export const HANDLER_DIR = path.join(__dirname, '..', 'fixtures', 'handler');
 
-export function newStack(id = 'TestStack'): Stack {
-  return new Stack(new App(), id, { env: { account: '123456789012', region: 'eu-west-1' } });
+export function newStack(id = 'TestStack', options: { assetMetadata?: boolean } = {}): Stack {
+  // assetMetadata: record asset paths in resource metadata, as `cdk synth` does.
+  const app = new App(options.assetMetadata ? { context: { 'aws:cdk:enable-asset-metadata': true } } : {});
+  return new Stack(app, id, { env: { account: '123456789012', region: 'eu-west-1' } });
+}
+
+/** Synthesizes the stack's app and returns the folder of the asset of the first resource whose logical id matches. */
+export function assetDirOf(stack: Stack, logicalId: RegExp): string {
+  const assembly = (stack.node.root as App).synth();
+  const template = assembly.getStackByName(stack.stackName).template;
+  const [, resource] = Object.entries(template.Resources as Record<string, any>).find(([k]) => logicalId.test(k))!;
+  return path.join(assembly.directory, resource.Metadata['aws:asset:path']);
 }
 
 export function nodeFunction(scope: Construct, id = 'Fn', props: Partial<lambda.FunctionProps> = {}): lambda.Function {
