@@ -23,8 +23,31 @@ const ENTRY = path.join(ROOT, 'extension-src', 'index.ts');
 export const LAUNCHER = `#!/bin/sh
 # Started by Lambda from /opt/extensions/. Runs the telemetry extension with the Node.js of the
 # layer (when bundled), else the function runtime's. Paths are relative to this file.
-# Shell builtins only: PATH may be anything, even empty.
 set -eu
+
+# Without Node.js there is no HTTP client but bash's /dev/tcp: register, then report init/error
+# so that Lambda fails the init with a reason instead of a silent missing extension.
+report_init_error() {
+  [ -n "\${AWS_LAMBDA_RUNTIME_API:-}" ] && [ -x /bin/bash ] || return 0
+  /bin/bash -c '
+    api=$AWS_LAMBDA_RUNTIME_API host=\${api%:*} port=\${api##*:}
+    request() { # method path headers body -> response headers on stdout
+      exec 3<>"/dev/tcp/$host/$port" || return 1
+      printf "%s %s HTTP/1.1\\r\\nHost: %s\\r\\n%bContent-Type: application/json\\r\\nContent-Length: %d\\r\\nConnection: close\\r\\n\\r\\n%s" \\
+        "$1" "$2" "$api" "$3" "\${#4}" "$4" >&3
+      while IFS= read -r line <&3; do printf "%s\\n" "\${line%$'"'"'\\r'"'"'}"; done
+      exec 3<&-
+    }
+    id=$(request POST /2020-01-01/extension/register "Lambda-Extension-Name: ${EXTENSION_NAME}\\r\\n" "{\\"events\\":[\\"SHUTDOWN\\"]}" |
+      while IFS= read -r line; do case "\${line,,}" in lambda-extension-identifier:*) echo "\${line#*: }";; esac; done)
+    [ -n "$id" ] || exit 0
+    body="{\\"errorType\\":\\"Extension.NoNodeJs\\",\\"errorMessage\\":\\"$1\\"}"
+    request POST /2020-01-01/extension/init/error \\
+      "Lambda-Extension-Identifier: $id\\r\\nLambda-Extension-Function-Error-Type: Extension.NoNodeJs\\r\\n" "$body" >/dev/null
+  ' report_init_error "$1" || true
+}
+
+# Shell builtins only from here: PATH may be anything, even empty.
 case "$0" in */*) here=\${0%/*} ;; *) here=. ;; esac
 here=$(CDPATH= cd -- "$here" && pwd)
 root=\${here%/*}
@@ -36,7 +59,9 @@ elif command -v node >/dev/null 2>&1; then
 elif [ -x /var/lang/bin/node ]; then
   node_bin=/var/lang/bin/node
 else
-  echo "[${EXTENSION_NAME}] ERROR no Node.js: the layer bundles none and the function runtime has none" >&2
+  message="no Node.js: the layer bundles none and the function runtime has none; attach the layer with NodeJsSource.bundled()"
+  echo "[${EXTENSION_NAME}] ERROR $message" >&2
+  report_init_error "$message"
   exit 1
 fi
 exec "$node_bin" "$bundle"

@@ -1,6 +1,9 @@
-import { execFileSync, spawnSync } from 'child_process';
+import { execFileSync, spawn, spawnSync } from 'child_process';
 import { createHash } from 'crypto';
+import { once } from 'events';
 import * as fs from 'fs';
+import * as http from 'http';
+import { AddressInfo } from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { FileSystem } from 'aws-cdk-lib';
@@ -111,15 +114,45 @@ describe('the launcher', () => {
     }
   });
 
-  test('fails with a clear message when there is no Node.js at all', () => {
-    const empty = tmpdir('nothing-');
-    const r = spawnSync('/bin/sh', [path.join(layer, 'extensions', 'telemetry-extension')], {
-      env: { PATH: empty },
-      encoding: 'utf8',
-    });
+  test('with no Node.js at all, reports init/error through the Extensions API and exits 1', async () => {
     if (fs.existsSync('/var/lang/bin/node')) return; // a real Lambda Node.js image; not this machine
-    expect(r.status).toBe(1);
-    expect(r.stderr).toContain('no Node.js: the layer bundles none and the function runtime has none');
+    // GIVEN a minimal Extensions API that records what it is sent
+    const calls: Array<{ path: string; headers: http.IncomingHttpHeaders; body: string }> = [];
+    const server = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        calls.push({ path: req.url!, headers: req.headers, body });
+        if (req.url!.endsWith('/register')) {
+          res.writeHead(200, { 'Lambda-Extension-Identifier': 'ext-id-1', 'Content-Type': 'application/json' });
+          res.end('{"functionName":"f","functionVersion":"$LATEST","handler":"h"}');
+        } else {
+          res.writeHead(202).end('{"status":"OK"}');
+        }
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    // WHEN the launcher runs with an empty PATH
+    const child = spawn('/bin/sh', [path.join(layer, 'extensions', 'telemetry-extension')], {
+      env: { PATH: tmpdir('nothing-'), AWS_LAMBDA_RUNTIME_API: `127.0.0.1:${port}` },
+    });
+    let stderr = '';
+    child.stderr.on('data', (c) => (stderr += c));
+    const [code] = await once(child, 'exit');
+    server.close();
+    // THEN
+    expect(code).toBe(1);
+    expect(stderr).toContain('no Node.js: the layer bundles none and the function runtime has none');
+    expect(calls.map((c) => c.path)).toEqual(['/2020-01-01/extension/register', '/2020-01-01/extension/init/error']);
+    expect(calls[0].headers['lambda-extension-name']).toBe('telemetry-extension');
+    expect(calls[1].headers['lambda-extension-identifier']).toBe('ext-id-1');
+    expect(calls[1].headers['lambda-extension-function-error-type']).toBe('Extension.NoNodeJs');
+    expect(JSON.parse(calls[1].body)).toEqual({
+      errorType: 'Extension.NoNodeJs',
+      errorMessage:
+        'no Node.js: the layer bundles none and the function runtime has none; attach the layer with NodeJsSource.bundled()',
+    });
   });
 
   test('the real bundle loads as CommonJS under a "type": "module" package.json', () => {
