@@ -1,0 +1,108 @@
+/**
+ * The stdout sink: one JSON line per event, for CloudWatch Logs (or a log subscription) to pick
+ * up. Every line starts with {@link STDOUT_SINK_LINE_PREFIX} (`"source"` is the first key), so the
+ * listener recognises and drops these lines when it is subscribed to `extension` logs.
+ *
+ * Line: `{"source":"telemetry-extension","time":...,"type":...,"record":...}` (+ `"unknown":true`
+ * for events of unknown types).
+ *
+ * Backpressure: lines are written in chunks; when the stream's buffer is full the sink waits for
+ * `drain`, but never past the deadline: what is not written by then is dropped and counted.
+ */
+import { STDOUT_SINK_LINE_PREFIX } from '../log';
+import type { Counters } from '../stats/counters';
+import type { ParsedEvent } from '../telemetry/schemas';
+import type { ExportOutcome, Sink } from './sink';
+
+export interface StdoutSinkOptions {
+  readonly counters: Counters;
+  /** Default `process.stdout`. */
+  readonly output?: NodeJS.WritableStream;
+  /** Characters per write. Default 64 KiB. */
+  readonly chunkChars?: number;
+}
+
+export class StdoutSink implements Sink {
+  readonly name = 'stdout';
+  private readonly output: NodeJS.WritableStream;
+  private readonly chunkChars: number;
+  private broken = false;
+
+  constructor(private readonly options: StdoutSinkOptions) {
+    this.output = options.output ?? process.stdout;
+    this.chunkChars = options.chunkChars ?? 64 * 1024;
+    this.output.on('error', () => {
+      // EPIPE and the like: nothing more can be written. Counted per export from now on.
+      this.broken = true;
+    });
+  }
+
+  async export(events: readonly ParsedEvent[], deadline: number): Promise<ExportOutcome> {
+    let written = 0;
+    let chunk = '';
+    let chunkEvents = 0;
+    for (const event of events) {
+      chunk += line(event);
+      chunkEvents++;
+      if (chunk.length >= this.chunkChars) {
+        if (!(await this.write(chunk, deadline))) break;
+        written += chunkEvents;
+        chunk = '';
+        chunkEvents = 0;
+      }
+    }
+    if (chunkEvents > 0 && written + chunkEvents === events.length && (await this.write(chunk, deadline))) {
+      written += chunkEvents;
+    }
+    const dropped = events.length - written;
+    this.options.counters.dropped += dropped;
+    return { exported: written, dropped };
+  }
+
+  /** Nothing is held; stdout stays open (it belongs to the process). */
+  async shutdown(_deadline: number): Promise<ExportOutcome> {
+    return { exported: 0, dropped: 0 };
+  }
+
+  /** Write when the stream can take it; false when broken or the deadline passed first. */
+  private async write(text: string, deadline: number): Promise<boolean> {
+    if (this.broken) return false;
+    if (this.needsDrain() && !(await this.drained(deadline))) return false;
+    this.output.write(text);
+    return !this.broken;
+  }
+
+  private needsDrain(): boolean {
+    const stream = this.output as NodeJS.WritableStream & { writableNeedDrain?: boolean };
+    return stream.writableNeedDrain === true;
+  }
+
+  private drained(deadline: number): Promise<boolean> {
+    const wait = deadline - Date.now();
+    if (wait <= 0) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const done = (ok: boolean) => {
+        clearTimeout(timer);
+        this.output.removeListener('drain', onDrain);
+        this.output.removeListener('error', onError);
+        resolve(ok);
+      };
+      const onDrain = () => done(true);
+      const onError = () => done(false);
+      const timer = setTimeout(() => done(false), wait);
+      this.output.once('drain', onDrain);
+      this.output.once('error', onError);
+    });
+  }
+}
+
+/** One event as one JSON line starting with {@link STDOUT_SINK_LINE_PREFIX}. */
+export function line(event: ParsedEvent): string {
+  const body = JSON.stringify({
+    time: event.time,
+    type: event.type,
+    record: event.record,
+    ...('unknown' in event && event.unknown === true ? { unknown: true } : {}),
+  });
+  return `${STDOUT_SINK_LINE_PREFIX},${body.slice(1)}\n`;
+}
