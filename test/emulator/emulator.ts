@@ -1,0 +1,337 @@
+/**
+ * LambdaEmulator: a local, faithful stand-in for one Lambda function's execution environment,
+ * with real processes and real HTTP (see README.md in this folder).
+ */
+import * as path from 'node:path';
+import { Invocation } from './invocation';
+import { Notifier, type NotYet } from './notifier';
+import {
+  billedDurationMs, logRecord, roundMs, type InitPhase, type TelemetryEvent,
+} from './platform-events';
+import { readProcStat, type OutputLine, type ProcessKind } from './processes';
+import { Sandbox, type SandboxConfig } from './sandbox';
+import { startApiServer, type ApiHost, type ApiServer } from './server';
+import type { SubscriberRecord } from './telemetry-hub';
+import { TelemetryHub } from './telemetry-hub';
+import type {
+  EmulatorOptions, ExtensionErrorRecord, InitRecord, InvokeOptions, InvokeResult, ShutdownReason, ShutdownRecord,
+} from './types';
+
+export * from './types';
+export type { TelemetryEvent } from './platform-events';
+export type { SubscriberRecord } from './telemetry-hub';
+export type { DeliveryRecord, DeliveryAttempt } from './telemetry-dispatcher';
+export type { OutputLine } from './processes';
+
+export const NODE_RUNTIME_SCRIPT = path.join(__dirname, 'runtime', 'node-runtime.cjs');
+const DEFAULT_WAIT_MS = 10_000;
+
+export interface WaitOptions {
+  readonly timeoutMs?: number;
+  readonly description?: string;
+}
+
+/** A live process of the current environment. */
+export interface ProcessInfo {
+  readonly name: string;
+  readonly kind: ProcessKind;
+  readonly pid: number;
+  /** `/proc/<pid>/stat` state: `T` when frozen. */
+  readonly state: string | undefined;
+}
+
+export class LambdaEmulator {
+  /** Starts the API server and runs Init (a failed Init is recorded; the next invoke retries it). */
+  public static async start(options: EmulatorOptions): Promise<LambdaEmulator> {
+    const emulator = new LambdaEmulator(options);
+    emulator.server = await startApiServer(emulator.createHost());
+    emulator.sandbox = emulator.newSandbox();
+    await emulator.runInit('init');
+    return emulator;
+  }
+
+  /** Every `init/error` and `exit/error` call. */
+  public readonly extensionErrors: ExtensionErrorRecord[] = [];
+  /** Every line any process wrote, in arrival order. */
+  public readonly output: OutputLine[] = [];
+  public readonly inits: InitRecord[] = [];
+  public readonly invocations: InvokeResult[] = [];
+  public readonly shutdowns: ShutdownRecord[] = [];
+
+  private readonly notifier = new Notifier();
+  private readonly hub: TelemetryHub;
+  private readonly subscribedBefore = new Set<string>();
+  private server!: ApiServer;
+  private sandbox!: Sandbox;
+  private nextInitPhase: InitPhase = 'init';
+  private chain: Promise<unknown> = Promise.resolve();
+  private closed = false;
+  private readonly killOnExit = (): void => this.sandbox?.dispose();
+
+  private constructor(private readonly options: EmulatorOptions) {
+    this.hub = new TelemetryHub({
+      bufferLimit: { maxItems: options.telemetryBuffer?.maxItems ?? 50_000, maxBytes: options.telemetryBuffer?.maxBytes ?? 16 * 1024 * 1024 },
+      retry: {
+        maxAttempts: options.telemetryRetry?.maxAttempts ?? 5,
+        baseDelayMs: options.telemetryRetry?.baseDelayMs ?? 100,
+        maxDelayMs: options.telemetryRetry?.maxDelayMs ?? 2000,
+        attemptTimeoutMs: options.telemetryRetry?.attemptTimeoutMs ?? 10_000,
+      },
+      onChange: () => this.notifier.notify(),
+    });
+    process.on('exit', this.killOnExit);
+  }
+
+  /** `AWS_LAMBDA_RUNTIME_API` of the environment: `127.0.0.1:<port>`. */
+  public get runtimeApi(): string {
+    return `127.0.0.1:${this.server.port}`;
+  }
+
+  /** Every telemetry event generated, in generation order (all types, all subscribers). */
+  public get telemetry(): readonly TelemetryEvent[] {
+    return this.hub.events;
+  }
+
+  /** Every subscription so far, with its delivery records. */
+  public get subscribers(): readonly SubscriberRecord[] {
+    return this.hub.subscriberRecords;
+  }
+
+  /** Events that reached a listener (2xx), in delivery order; optionally of one extension only. */
+  public delivered(extensionName?: string): TelemetryEvent[] {
+    return this.subscribers
+      .filter((s) => extensionName === undefined || s.extensionName === extensionName)
+      .flatMap((s) => s.deliveries.filter((d) => d.outcome === 'delivered').flatMap((d) => d.events));
+  }
+
+  /** Lines written by one process (extension file name, or `runtime`). */
+  public linesOf(processName: string): string[] {
+    return this.output.filter((line) => line.process === processName).map((line) => line.line);
+  }
+
+  /** The live processes of the current environment. */
+  public processes(): ProcessInfo[] {
+    return this.sandbox.processes().map((p) => ({
+      name: p.name, kind: p.kind, pid: p.pid as number, state: readProcStat(p.pid as number)?.state,
+    }));
+  }
+
+  /** Registered extensions of the current environment. */
+  public extensions(): { name: string; id: string; events: readonly string[]; state: string }[] {
+    return this.sandbox.registry.agents.map((a) => ({ name: a.name, id: a.id, events: a.events, state: a.state }));
+  }
+
+  /** Is the environment frozen (every process SIGSTOPped)? */
+  public get frozen(): boolean {
+    return this.sandbox.frozen;
+  }
+
+  /** Invokes the function once (invocations are serialized, as in one execution environment). */
+  public invoke(payload: unknown = {}, options: InvokeOptions = {}): Promise<InvokeResult> {
+    return this.serial(() => this.runInvoke(payload, options));
+  }
+
+  /** Shuts the environment down (SIGTERM runtime, SHUTDOWN to extensions, SIGKILL at the deadline). */
+  public shutdown(reason: ShutdownReason = 'spindown'): Promise<ShutdownRecord> {
+    return this.serial(async () => {
+      const record = await this.sandbox.shutdown(reason);
+      if (!this.shutdowns.includes(record)) this.shutdowns.push(record);
+      this.nextInitPhase = reason === 'spindown' ? 'init' : 'invoke';
+      return record;
+    });
+  }
+
+  /** Resolves with the first truthy value of `predicate`, re-checked on every emulator event. */
+  public waitFor<T>(predicate: (emulator: LambdaEmulator) => T | NotYet, options: WaitOptions = {}): Promise<T> {
+    return this.notifier.until(() => predicate(this), {
+      timeoutMs: options.timeoutMs ?? DEFAULT_WAIT_MS,
+      description: options.description ?? 'a condition',
+    });
+  }
+
+  /** Resolves with the first generated event of `type` (matching `filter`), past or future. */
+  public waitForEvent(
+    type: string, filter: (record: any, event: TelemetryEvent) => boolean = () => true, options: WaitOptions = {},
+  ): Promise<TelemetryEvent> {
+    return this.waitFor(() => this.telemetry.find((e) => e.type === type && filter(e.record, e)), {
+      description: `a ${type} event`, ...options,
+    });
+  }
+
+  /** Kills every process at once and closes the server. */
+  public async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.sandbox?.dispose();
+    this.hub.closeSubscribers();
+    this.notifier.close(new Error('The emulator was closed'));
+    process.removeListener('exit', this.killOnExit);
+    await this.server?.close();
+  }
+
+  private serial<T>(task: () => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new Error('The emulator was closed'));
+    const result = this.chain.then(task);
+    this.chain = result.catch(() => undefined);
+    return result;
+  }
+
+  private async runInit(phase: InitPhase): Promise<InitRecord> {
+    const init = await this.sandbox.init(phase);
+    this.inits.push(init);
+    if (init.status !== 'success') {
+      this.shutdowns.push(await this.sandbox.shutdown('failure'));
+      this.nextInitPhase = 'invoke';
+    }
+    return init;
+  }
+
+  private async runInvoke(payload: unknown, options: InvokeOptions): Promise<InvokeResult> {
+    const inv = new Invocation(JSON.stringify(payload ?? null), options.traceHeader);
+    if (this.sandbox.broken) await this.shutdown('failure');
+    let init: InitRecord | undefined;
+    if (this.sandbox.phase === 'dead') {
+      this.sandbox = this.newSandbox();
+      init = await this.runInit(this.nextInitPhase);
+      if (init.status !== 'success') {
+        const result: InvokeResult = {
+          requestId: inv.requestId,
+          status: init.status === 'timeout' ? 'timeout' : 'failure',
+          error: { errorType: init.errorType, errorMessage: init.errorMessage },
+          startedAt: init.startedAt,
+          extensionsNextAt: {},
+          endedAt: init.endedAt,
+          durations: { durationMs: 0, billedDurationMs: 0, maxMemoryUsedMB: 0, initDurationMs: roundMs(init.durationMs) },
+          init,
+        };
+        this.invocations.push(result);
+        return result;
+      }
+    }
+    const measures = await this.sandbox.invoke(inv);
+    if (inv.failure) {
+      this.shutdowns.push(await this.sandbox.shutdown(inv.failure.status === 'timeout' ? 'timeout' : 'failure'));
+      this.nextInitPhase = 'invoke';
+    }
+    const responseAt = inv.outcome?.lastByteAt;
+    const nextTimes = Object.values(inv.extensionsNextAt);
+    const body = inv.parsedBody;
+    const durationMs = roundMs(measures.durationMs);
+    const result: InvokeResult = {
+      requestId: inv.requestId,
+      status: inv.runtimeStatus.status,
+      response: inv.outcome?.kind === 'response' ? body : undefined,
+      error: inv.failure
+        ? { errorType: inv.failure.errorType, errorMessage: inv.failure.errorMessage }
+        : inv.outcome?.kind === 'error'
+          ? (typeof body === 'object' && body !== null ? body as Record<string, unknown> : { errorMessage: String(body) })
+          : undefined,
+      startedAt: inv.started.epoch,
+      runtimeResponseAt: responseAt,
+      runtimeDoneAt: inv.runtimeDone?.epoch,
+      extensionsNextAt: { ...inv.extensionsNextAt },
+      endedAt: measures.ended.epoch,
+      durations: {
+        durationMs,
+        billedDurationMs: billedDurationMs(durationMs),
+        maxMemoryUsedMB: measures.maxMemoryUsedMB,
+        initDurationMs: measures.initDurationMs === undefined ? undefined : roundMs(measures.initDurationMs),
+        runtimeMs: responseAt === undefined ? undefined : responseAt - inv.started.epoch,
+        postRuntimeExtensionsMs: responseAt === undefined || nextTimes.length === 0 ? undefined : Math.max(0, Math.max(...nextTimes) - responseAt),
+      },
+      init,
+    };
+    this.invocations.push(result);
+    return result;
+  }
+
+  private newSandbox(): Sandbox {
+    return new Sandbox(this.sandboxConfig(), {
+      hub: this.hub,
+      notifier: this.notifier,
+      subscribedBefore: this.subscribedBefore,
+      onLine: (line) => this.onLine(line),
+      onExtensionError: (record) => {
+        this.extensionErrors.push(record);
+        this.notifier.notify();
+      },
+    });
+  }
+
+  private onLine(line: OutputLine): void {
+    this.output.push(line);
+    if (line.line.length > 0) {
+      this.hub.emit(line.kind === 'runtime' ? 'function' : 'extension', logRecord(line.line, this.options.logFormat === 'JSON'), line.line);
+    } else {
+      this.notifier.notify();
+    }
+  }
+
+  private sandboxConfig(): SandboxConfig {
+    const o = this.options;
+    const functionName = o.functionName ?? 'emulated-function';
+    const functionVersion = o.functionVersion ?? '$LATEST';
+    const memorySizeMB = o.memorySizeMB ?? 128;
+    const region = o.region ?? 'us-east-1';
+    const reserved: Record<string, string> = {
+      PATH: o.path ?? [path.dirname(process.execPath), '/usr/local/bin', '/usr/bin', '/bin', ...(o.layerDir ? [path.join(o.layerDir, 'bin')] : [])].join(':'),
+      LANG: 'en_US.UTF-8',
+      TZ: ':UTC',
+      AWS_REGION: region,
+      AWS_DEFAULT_REGION: region,
+      AWS_EXECUTION_ENV: o.executionEnv ?? 'AWS_Lambda_nodejs20.x',
+      AWS_LAMBDA_FUNCTION_NAME: functionName,
+      AWS_LAMBDA_FUNCTION_VERSION: functionVersion,
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(memorySizeMB),
+      AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+      AWS_LAMBDA_LOG_STREAM_NAME: `${new Date().toISOString().slice(0, 10).replace(/-/g, '/')}/[${functionVersion}]emulated`,
+      AWS_LAMBDA_RUNTIME_API: this.runtimeApi,
+      ...(o.logFormat === 'JSON' ? { AWS_LAMBDA_LOG_FORMAT: 'JSON' } : {}),
+      ...(o.logFormat === 'JSON' && o.logLevel !== undefined ? { AWS_LAMBDA_LOG_LEVEL: o.logLevel } : {}),
+    };
+    const extensionEnv = { ...o.env, ...reserved };
+    return {
+      layerDir: o.layerDir,
+      handlerDir: o.handlerDir,
+      functionName,
+      functionVersion,
+      memorySizeMB,
+      timeoutMs: o.timeoutMs ?? 3000,
+      initTimeoutMs: o.initTimeoutMs ?? 10_000,
+      shutdownBudgetMs: o.shutdownBudgetMs ?? 2000,
+      runtimeShutdownBudgetMs: o.runtimeShutdownBudgetMs ?? 300,
+      runtimeCommand: o.runtimeCommand ?? [process.execPath, NODE_RUNTIME_SCRIPT],
+      extensionEnv,
+      runtimeEnv: {
+        ...extensionEnv,
+        _HANDLER: o.handler ?? 'index.handler',
+        LAMBDA_TASK_ROOT: o.handlerDir,
+        LAMBDA_RUNTIME_DIR: path.dirname(NODE_RUNTIME_SCRIPT),
+        AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${functionName}`,
+      },
+      invokedFunctionArn: `arn:aws:lambda:${region}:${o.accountId ?? '123456789012'}:function:${functionName}`,
+    };
+  }
+
+  private createHost(): ApiHost {
+    const o = this.options;
+    return {
+      functionMetadata: {
+        functionName: o.functionName ?? 'emulated-function',
+        functionVersion: o.functionVersion ?? '$LATEST',
+        handler: o.handler ?? 'index.handler',
+        accountId: o.accountId ?? '123456789012',
+      },
+      telemetryNotSupported: o.telemetryNotSupported ?? false,
+      findAgent: (id) => this.sandbox.findAgent(id),
+      register: (name, events) => this.sandbox.register(name, events),
+      next: (agent, res) => this.sandbox.extensionNext(agent, res),
+      reportError: (agent, report) => this.sandbox.reportError(agent, report),
+      subscriptionOpen: () => this.sandbox.subscriptionOpen(),
+      subscribe: (agent, subscription) => this.sandbox.subscribe(agent, subscription),
+      runtimeNext: (res) => this.sandbox.runtimeNext(res),
+      runtimeOutcome: (requestId, outcome) => this.sandbox.runtimeOutcome(requestId, outcome),
+      runtimeInitError: (errorType, body) => this.sandbox.runtimeInitError(errorType, body),
+    };
+  }
+}

@@ -1,0 +1,574 @@
+/**
+ * One execution environment: its processes, registered extensions and runtime, and the Init,
+ * Invoke, freeze / thaw and SHUTDOWN phases (lambda-apis.md §3). A reset replaces the whole
+ * sandbox; the emulator keeps the telemetry stream and the history across sandboxes.
+ */
+import * as fs from 'node:fs';
+import type { ServerResponse } from 'node:http';
+import * as path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import {
+  ExtensionRegistry, MAX_EXTENSIONS, type ExtensionAgent, type ExtensionEventType, type InvokeEvent,
+} from './extension-registry';
+import type { ApiError, ExtensionErrorReport } from './extensions-api';
+import { Invocation, stamp, type InvokeFailure, type Stamp } from './invocation';
+import type { Notifier } from './notifier';
+import {
+  isoTime, platform, type InitPhase, type PhaseStatus,
+} from './platform-events';
+import {
+  ManagedProcess, peakRssBytes, waitAllStopped, type ExitInfo, type OutputLine, type ProcessKind,
+} from './processes';
+import { invocationHeaders, writeInvocation, type RuntimeOutcome } from './runtime-api';
+import type { Subscription } from './telemetry-api';
+import type { TelemetryHub } from './telemetry-hub';
+import type {
+  ExtensionErrorRecord, ExtensionExitRecord, InitRecord, ProcessExitRecord, ShutdownReason, ShutdownRecord,
+} from './types';
+
+export interface SandboxConfig {
+  readonly layerDir?: string;
+  readonly handlerDir: string;
+  readonly functionName: string;
+  readonly functionVersion: string;
+  readonly memorySizeMB: number;
+  readonly timeoutMs: number;
+  readonly initTimeoutMs: number;
+  readonly shutdownBudgetMs: number;
+  readonly runtimeShutdownBudgetMs: number;
+  readonly runtimeCommand: readonly string[];
+  readonly extensionEnv: Record<string, string>;
+  readonly runtimeEnv: Record<string, string>;
+  readonly invokedFunctionArn: string;
+}
+
+export interface SandboxDeps {
+  readonly hub: TelemetryHub;
+  readonly notifier: Notifier;
+  readonly onLine: (line: OutputLine) => void;
+  readonly onExtensionError: (record: ExtensionErrorRecord) => void;
+  /** Names of extensions that subscribed in an earlier environment (for `Already subscribed`). */
+  readonly subscribedBefore: Set<string>;
+}
+
+export type SandboxPhase = 'new' | 'init' | 'ready' | 'invoke' | 'shutdown' | 'dead';
+
+/** What an invoke phase measured (the emulator builds the public result from it). */
+export interface InvokeMeasures {
+  readonly ended: Stamp;
+  readonly durationMs: number;
+  readonly maxMemoryUsedMB: number;
+  readonly initDurationMs?: number;
+}
+
+interface InitFailure {
+  readonly status: PhaseStatus;
+  readonly errorType: string;
+  readonly errorMessage: string;
+}
+
+/** Regular files directly in `<layerDir>/extensions` (symlinks to files count), sorted. */
+export function listExtensionFiles(layerDir: string | undefined): string[] {
+  if (layerDir === undefined) return [];
+  const dir = path.join(layerDir, 'extensions');
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir).filter((name) => {
+    try {
+      return fs.statSync(path.join(dir, name)).isFile();
+    } catch {
+      return false;
+    }
+  }).sort();
+}
+
+function describeExit(info: ExitInfo): string {
+  if (info.spawnError !== undefined) return info.spawnError;
+  return info.signal ? `signal: ${info.signal}` : `exit status ${info.code}`;
+}
+
+export class Sandbox {
+  public phase: SandboxPhase = 'new';
+  public frozen = false;
+  /** A process died while the environment was idle: reset before the next invoke. */
+  public broken = false;
+  public readonly instanceId = randomBytes(16).toString('hex');
+  private readonly extensionProcesses = new Map<string, ManagedProcess>();
+  public readonly registry = new ExtensionRegistry(this.extensionProcesses);
+  private runtimeProcess: ManagedProcess | undefined;
+  private runtimeReady = false;
+  private runtimePendingNext: ServerResponse | undefined;
+  private initPhase: InitPhase = 'init';
+  private initFailure: InitFailure | undefined;
+  private current: Invocation | undefined;
+  private pendingInitDurationMs: number | undefined;
+  private shutdownPromise: Promise<ShutdownRecord> | undefined;
+
+  public constructor(private readonly config: SandboxConfig, private readonly deps: SandboxDeps) {}
+
+  /** Live processes (runtime first), for freezing and inspection. */
+  public processes(): ManagedProcess[] {
+    return [this.runtimeProcess, ...this.extensionProcesses.values()]
+      .filter((p): p is ManagedProcess => p !== undefined && p.alive);
+  }
+
+  // ---------------------------------------------------------------- Init
+
+  public async init(phase: InitPhase): Promise<InitRecord> {
+    this.phase = 'init';
+    this.initPhase = phase;
+    const started = stamp();
+    this.deps.hub.startEnvironment();
+    this.emit('platform.initStart', platform.initStart({
+      phase,
+      functionName: this.config.functionName,
+      functionVersion: this.config.functionVersion,
+      instanceId: this.instanceId,
+      instanceMaxMemory: this.config.memorySizeMB,
+    }));
+    for (const name of listExtensionFiles(this.config.layerDir)) {
+      const file = path.join(this.config.layerDir as string, 'extensions', name);
+      this.extensionProcesses.set(name, this.spawn(name, 'extension', file, [], this.config.extensionEnv));
+    }
+    const timer = setTimeout(() => this.failInit({
+      status: 'timeout', errorType: 'Sandbox.Timeout', errorMessage: `Init timed out after ${this.config.initTimeoutMs} ms`,
+    }), this.config.initTimeoutMs);
+    try {
+      await this.until(() => this.initFailure ?? [...this.extensionProcesses.keys()].every((name) => this.registry.byName(name)));
+      if (!this.initFailure) {
+        const [command, ...args] = this.config.runtimeCommand;
+        this.runtimeProcess = this.spawn('runtime', 'runtime', command, args, this.config.runtimeEnv);
+        await this.until(() => this.initFailure ?? (this.runtimeReady && this.registry.agents.every((a) => a.initReady)));
+      }
+    } finally {
+      clearTimeout(timer);
+    }
+    const ended = stamp();
+    const durationMs = ended.mono - started.mono;
+    const failure = this.initFailure;
+    if (this.runtimeProcess && !this.runtimeReady && failure) {
+      this.emit('platform.initRuntimeDone', platform.initRuntimeDone({ phase, status: failure.status, errorType: failure.errorType }));
+    }
+    for (const agent of this.registry.agents) {
+      this.emit('platform.extension', platform.extension({
+        name: agent.name,
+        state: agent.state === 'InitError' ? 'InitError' : agent.initReady ? 'Ready' : agent.state,
+        events: agent.events,
+        errorType: agent.state === 'InitError' ? failure?.errorType : undefined,
+      }));
+    }
+    this.emit('platform.initReport', platform.initReport({
+      phase, status: failure?.status ?? 'success', errorType: failure?.errorType, durationMs,
+    }));
+    const record: InitRecord = {
+      phase,
+      status: failure?.status ?? 'success',
+      errorType: failure?.errorType,
+      errorMessage: failure?.errorMessage,
+      startedAt: started.epoch,
+      endedAt: ended.epoch,
+      durationMs,
+    };
+    if (failure) {
+      await this.shutdown(failure.status === 'timeout' ? 'timeout' : 'failure');
+    } else {
+      this.pendingInitDurationMs = durationMs;
+      this.phase = 'ready';
+    }
+    return record;
+  }
+
+  private failInit(failure: InitFailure): void {
+    if (this.phase !== 'init' || this.initFailure) return;
+    this.initFailure = failure;
+    this.deps.notifier.notify();
+  }
+
+  // ---------------------------------------------------------------- Invoke
+
+  /** Runs one invoke phase. Ends frozen, or (with `inv.failure`) waiting for a reset. */
+  public async invoke(inv: Invocation): Promise<InvokeMeasures> {
+    this.phase = 'invoke';
+    this.current = inv;
+    if (this.frozen) this.thaw();
+    inv.start(this.config.timeoutMs);
+    this.emit('platform.start', platform.start({
+      requestId: inv.requestId, version: this.config.functionVersion, tracing: inv.tracing,
+    }));
+    const event: InvokeEvent = {
+      eventType: 'INVOKE',
+      deadlineMs: inv.deadlineMs,
+      requestId: inv.requestId,
+      invokedFunctionArn: this.config.invokedFunctionArn,
+      ...(inv.traceHeader === undefined ? {} : { tracing: { type: 'X-Amzn-Trace-Id' as const, value: inv.traceHeader } }),
+    };
+    for (const agent of this.registry.agents) {
+      if (agent.wants('INVOKE')) agent.deliver(event);
+    }
+    this.deliverToRuntime();
+    const timer = setTimeout(() => this.failInvoke(inv, {
+      status: 'timeout',
+      errorType: 'Sandbox.Timeout',
+      errorMessage: `${isoTime(Date.now())} ${inv.requestId} Task timed out after ${(this.config.timeoutMs / 1000).toFixed(2)} seconds`,
+    }), this.config.timeoutMs);
+    try {
+      await this.until(() => inv.failure ?? (inv.runtimeDoneEmitted && this.extensionsDone(inv)));
+    } finally {
+      clearTimeout(timer);
+    }
+    const ended = stamp();
+    if (!inv.runtimeDoneEmitted) this.emitRuntimeDone(inv, ended);
+    const maxMemoryUsedMB = this.maxMemoryUsedMB();
+    if (!inv.failure) await this.freeze();
+    const { status, errorType } = inv.runtimeStatus;
+    const durationMs = ended.mono - inv.started.mono;
+    const initDurationMs = this.pendingInitDurationMs;
+    this.pendingInitDurationMs = undefined;
+    this.emit('platform.report', platform.report({
+      requestId: inv.requestId,
+      status,
+      errorType,
+      durationMs,
+      memorySizeMB: this.config.memorySizeMB,
+      maxMemoryUsedMB,
+      initDurationMs,
+      tracing: inv.tracing,
+    }));
+    this.current = undefined;
+    if (!inv.failure) this.phase = 'ready';
+    return { ended, durationMs, maxMemoryUsedMB, initDurationMs };
+  }
+
+  private extensionsDone(inv: Invocation): boolean {
+    return this.registry.agents.every((agent) => !agent.wants('INVOKE') || inv.extensionsNextAt[agent.name] !== undefined);
+  }
+
+  private failInvoke(inv: Invocation, failure: InvokeFailure): void {
+    if (this.current !== inv || inv.failure) return;
+    inv.failure = failure;
+    this.deps.notifier.notify();
+  }
+
+  private emitRuntimeDone(inv: Invocation, at: Stamp): void {
+    inv.runtimeDoneEmitted = true;
+    const { status, errorType } = inv.runtimeStatus;
+    this.emit('platform.runtimeDone', platform.runtimeDone({
+      requestId: inv.requestId,
+      status,
+      errorType,
+      durationMs: at.mono - inv.started.mono,
+      producedBytes: inv.outcome?.body.length,
+      spans: inv.outcome ? inv.spans() : undefined,
+      tracing: inv.tracing,
+    }));
+  }
+
+  private deliverToRuntime(): void {
+    const inv = this.current;
+    const res = this.runtimePendingNext;
+    if (!inv || inv.deliveredToRuntime || !res || res.destroyed) return;
+    this.runtimePendingNext = undefined;
+    inv.deliveredToRuntime = true;
+    writeInvocation(res, invocationHeaders({
+      requestId: inv.requestId,
+      deadlineMs: inv.deadlineMs,
+      invokedFunctionArn: this.config.invokedFunctionArn,
+      traceHeader: inv.traceHeader,
+    }), inv.payload);
+  }
+
+  /** Sum of the peak RSS of every process of the environment, in MB. */
+  private maxMemoryUsedMB(): number {
+    const bytes = this.processes().flatMap((p) => p.groupPids()).reduce((sum, pid) => sum + peakRssBytes(pid), 0);
+    return Math.ceil(bytes / (1024 * 1024));
+  }
+
+  // ---------------------------------------------------------------- Freeze
+
+  private async freeze(): Promise<void> {
+    this.deps.hub.freeze();
+    const processes = this.processes();
+    for (const p of processes) p.signal('SIGSTOP');
+    this.frozen = true;
+    await waitAllStopped(processes.flatMap((p) => p.groupPids()));
+    this.deps.notifier.notify();
+  }
+
+  private thaw(): void {
+    for (const p of this.processes()) p.signal('SIGCONT');
+    this.frozen = false;
+    this.deps.hub.thaw();
+    this.deps.notifier.notify();
+  }
+
+  // ---------------------------------------------------------------- Shutdown
+
+  /** SHUTDOWN (or reset): runtime SIGTERM, then SHUTDOWN events, SIGKILL at the deadline. */
+  public shutdown(reason: ShutdownReason): Promise<ShutdownRecord> {
+    this.shutdownPromise ??= this.runShutdown(reason);
+    return this.shutdownPromise;
+  }
+
+  private async runShutdown(reason: ShutdownReason): Promise<ShutdownRecord> {
+    this.phase = 'shutdown';
+    if (this.frozen) this.thaw();
+    const startedAt = Date.now();
+    const deadlineMs = startedAt + this.config.shutdownBudgetMs;
+    const runtime = this.runtimeProcess ? await this.stopRuntime(this.runtimeProcess) : undefined;
+    const killed = new Map<string, ExtensionExitRecord['killed']>();
+    for (const [name, proc] of this.extensionProcesses) {
+      if (!proc.alive) continue;
+      const agent = this.registry.byName(name);
+      if (agent?.wants('SHUTDOWN')) {
+        agent.deliver({ eventType: 'SHUTDOWN', deadlineMs, shutdownReason: reason });
+      } else {
+        killed.set(name, 'not-registered-for-shutdown');
+        proc.signal('SIGKILL');
+      }
+    }
+    const deadlineTimer = setTimeout(() => {
+      for (const [name, proc] of this.extensionProcesses) {
+        if (!proc.alive) continue;
+        killed.set(name, 'at-deadline');
+        proc.signal('SIGKILL');
+      }
+    }, Math.max(0, deadlineMs - Date.now()));
+    await Promise.all([...this.extensionProcesses.values()].map((p) => p.exited));
+    clearTimeout(deadlineTimer);
+    for (const p of this.extensionProcesses.values()) p.signal('SIGKILL'); // leftovers in the groups
+    this.deps.hub.closeSubscribers();
+    this.phase = 'dead';
+    const extensions = [...this.extensionProcesses].map(([name, proc]): ExtensionExitRecord => {
+      const info = proc.exitInfo as ExitInfo;
+      const agent = this.registry.byName(name);
+      return {
+        name,
+        pid: proc.pid,
+        registered: agent !== undefined,
+        events: agent?.events ?? [],
+        shutdownDeliveredAt: agent?.shutdownDeliveredAt,
+        exitCode: info.code,
+        signal: info.signal,
+        exitedAt: info.at,
+        exitAfterMs: Math.max(0, info.at - (agent?.shutdownDeliveredAt ?? startedAt)),
+        killed: killed.get(name),
+      };
+    });
+    this.deps.notifier.notify();
+    return { reason, startedAt, deadlineMs, endedAt: Date.now(), runtime, extensions };
+  }
+
+  private async stopRuntime(proc: ManagedProcess): Promise<ProcessExitRecord> {
+    const termAt = Date.now();
+    let killed = false;
+    let timer: NodeJS.Timeout | undefined;
+    if (proc.alive) {
+      proc.signal('SIGTERM');
+      timer = setTimeout(() => {
+        killed = true;
+        proc.signal('SIGKILL');
+      }, this.config.runtimeShutdownBudgetMs);
+    }
+    const info = await proc.exited;
+    clearTimeout(timer);
+    proc.signal('SIGKILL');
+    return {
+      name: 'runtime',
+      pid: proc.pid,
+      exitCode: info.code,
+      signal: info.signal,
+      exitedAt: info.at,
+      exitAfterMs: Math.max(0, info.at - termAt),
+      killed: killed ? 'runtime-budget' : undefined,
+    };
+  }
+
+  /** Kills everything at once (emulator close). */
+  public dispose(): void {
+    for (const p of [this.runtimeProcess, ...this.extensionProcesses.values()]) p?.signal('SIGKILL');
+    this.phase = 'dead';
+  }
+
+  // ---------------------------------------------------------------- Processes
+
+  private spawn(name: string, kind: ProcessKind, command: string, args: readonly string[], env: Record<string, string>): ManagedProcess {
+    return new ManagedProcess({
+      name, kind, command, args, env,
+      cwd: this.config.handlerDir,
+      onLine: this.deps.onLine,
+      onExit: (proc, info) => this.onExit(proc, info),
+    });
+  }
+
+  private onExit(proc: ManagedProcess, info: ExitInfo): void {
+    const what = describeExit(info);
+    if (this.phase === 'init') {
+      this.failInit(proc.kind === 'runtime'
+        ? { status: 'failure', errorType: 'Runtime.ExitError', errorMessage: `Runtime exited with error: ${what}` }
+        : info.spawnError !== undefined
+          ? { status: 'failure', errorType: 'Extension.LaunchError', errorMessage: `Extension ${proc.name} could not be launched: ${what}` }
+          : { status: 'failure', errorType: 'Extension.Crash', errorMessage: `Extension ${proc.name} exited with error: ${what}` });
+    } else if (this.phase === 'invoke' && this.current) {
+      const id = this.current.requestId;
+      this.failInvoke(this.current, proc.kind === 'runtime'
+        ? { status: 'failure', errorType: 'Runtime.ExitError', errorMessage: `RequestId: ${id} Error: Runtime exited with error: ${what}` }
+        : { status: 'failure', errorType: 'Extension.Crash', errorMessage: `RequestId: ${id} Error: Extension ${proc.name} exited with error: ${what}` });
+    } else if (this.phase === 'ready') {
+      this.broken = true;
+    }
+    this.deps.notifier.notify();
+  }
+
+  // ---------------------------------------------------------------- API hooks: extensions
+
+  public findAgent(id: string): ExtensionAgent | undefined {
+    return this.registry.byId(id);
+  }
+
+  public register(name: string, events: readonly ExtensionEventType[]): ExtensionAgent | ApiError {
+    if (this.registry.byName(name)) {
+      return {
+        errorType: 'Extension.InvalidExtensionState',
+        errorMessage: `State transition from Registered to Registered failed for extension ${name}. Error: State transition is not allowed`,
+      };
+    }
+    if (this.phase !== 'init' || this.runtimeProcess !== undefined) {
+      return { errorType: 'Extension.RegistrationClosed', errorMessage: 'Extension registration closed already' };
+    }
+    if (!this.extensionProcesses.has(name)) {
+      const known = [...this.extensionProcesses.keys()].join(', ') || 'none';
+      return {
+        errorType: 'Extension.InvalidExtensionName',
+        errorMessage: `Unknown extension name ${name}: it must equal a file name in /opt/extensions (${known})`,
+      };
+    }
+    if (this.registry.agents.length >= MAX_EXTENSIONS) {
+      return { errorType: 'Extension.TooManyExtensions', errorMessage: `Extension limit (${MAX_EXTENSIONS}) reached` };
+    }
+    const agent = this.registry.add(name, events);
+    this.deps.notifier.notify();
+    return agent;
+  }
+
+  public extensionNext(agent: ExtensionAgent, res: ServerResponse): ApiError | undefined {
+    if (agent.state === 'InitError' || agent.state === 'ExitError') {
+      return {
+        errorType: 'Extension.InvalidExtensionState',
+        errorMessage: `State transition from ${agent.state} to Ready failed for extension ${agent.id}. Error: State transition is not allowed`,
+      };
+    }
+    const inv = this.current;
+    if (inv && agent.workingOn === inv.requestId) inv.extensionsNextAt[agent.name] = Date.now();
+    agent.waitNext(res);
+    this.deps.notifier.notify();
+    return undefined;
+  }
+
+  public reportError(agent: ExtensionAgent, report: ExtensionErrorReport): ApiError | undefined {
+    const refuse = (target: string): ApiError => ({
+      errorType: 'Extension.InvalidExtensionState',
+      errorMessage: `State transition from ${agent.state} to ${target} failed for extension ${agent.id}. Error: State transition is not allowed`,
+    });
+    let error: ApiError | undefined;
+    if (agent.state === 'InitError' || agent.state === 'ExitError') {
+      error = refuse(report.kind === 'init' ? 'InitError' : 'ExitError');
+    } else if (report.kind === 'init' && this.phase !== 'init') {
+      error = refuse('InitError');
+    }
+    this.deps.onExtensionError({ ...report, accepted: error === undefined });
+    if (error) return error;
+    agent.state = report.kind === 'init' ? 'InitError' : 'ExitError';
+    if (report.kind === 'init') {
+      const body = report.body as { errorMessage?: unknown } | undefined;
+      this.failInit({
+        status: 'error',
+        errorType: report.functionErrorType,
+        errorMessage: typeof body?.errorMessage === 'string' ? body.errorMessage : `Extension ${agent.name} reported an init error`,
+      });
+    }
+    this.deps.notifier.notify();
+    return undefined;
+  }
+
+  public subscriptionOpen(): boolean {
+    return this.phase === 'init';
+  }
+
+  public subscribe(agent: ExtensionAgent, subscription: Subscription): void {
+    this.deps.hub.subscribe({
+      extensionName: agent.name,
+      extensionId: agent.id,
+      subscription,
+      alreadySubscribed: this.initPhase === 'invoke' && this.deps.subscribedBefore.has(agent.name),
+    });
+    this.deps.subscribedBefore.add(agent.name);
+  }
+
+  // ---------------------------------------------------------------- API hooks: runtime
+
+  public runtimeNext(res: ServerResponse): ApiError | undefined {
+    const inv = this.current;
+    if (this.phase === 'init' && !this.runtimeReady) {
+      this.runtimeReady = true;
+      this.emit('platform.initRuntimeDone', platform.initRuntimeDone({ phase: this.initPhase, status: 'success' }));
+    } else if (this.phase === 'invoke' && inv) {
+      if (inv.deliveredToRuntime && !inv.outcome) {
+        return {
+          errorType: 'InvalidStateTransition',
+          errorMessage: 'State transition from Running to Ready failed for runtime. Error: State transition is not allowed',
+        };
+      }
+      if (inv.outcome && !inv.runtimeDone) {
+        const done = stamp();
+        inv.runtimeDone = done;
+        // One turn later, so that output the runtime wrote before asking is read (and logged) first.
+        setImmediate(() => {
+          if (!inv.runtimeDoneEmitted && !inv.failure) this.emitRuntimeDone(inv, done);
+          this.deps.notifier.notify();
+        });
+      }
+    }
+    this.runtimePendingNext = res;
+    res.once('close', () => {
+      if (this.runtimePendingNext === res) this.runtimePendingNext = undefined;
+    });
+    this.deliverToRuntime();
+    this.deps.notifier.notify();
+    return undefined;
+  }
+
+  public runtimeOutcome(requestId: string, outcome: RuntimeOutcome): boolean {
+    const inv = this.current;
+    if (this.phase !== 'invoke' || !inv || inv.requestId !== requestId || !inv.deliveredToRuntime || inv.outcome || inv.failure) {
+      return false;
+    }
+    inv.outcome = outcome;
+    this.deps.notifier.notify();
+    return true;
+  }
+
+  public runtimeInitError(errorType: string | undefined, body: unknown): ApiError | undefined {
+    if (this.phase !== 'init' || this.runtimeReady) {
+      return {
+        errorType: 'InvalidStateTransition',
+        errorMessage: 'State transition from Ready to InitError failed for runtime. Error: State transition is not allowed',
+      };
+    }
+    const fields = (typeof body === 'object' && body !== null ? body : {}) as { errorType?: unknown; errorMessage?: unknown };
+    this.failInit({
+      status: 'error',
+      errorType: errorType ?? (typeof fields.errorType === 'string' ? fields.errorType : 'Runtime.Unknown'),
+      errorMessage: typeof fields.errorMessage === 'string' ? fields.errorMessage : 'Runtime reported an init error',
+    });
+    return undefined;
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private emit(type: string, record: unknown): void {
+    this.deps.hub.emit(type, record);
+  }
+
+  private until<T>(predicate: () => T | undefined | null | false): Promise<T> {
+    return this.deps.notifier.until(predicate);
+  }
+}
