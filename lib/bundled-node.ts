@@ -102,10 +102,25 @@ export function stageBundledLayer(layerDir: string, binary: string, strip: boole
       if (!fs.existsSync(dir)) throw e;
     }
   }
+  pruneStaged(path.dirname(dir), dir);
   return {
     dir,
     notStripped: fs.existsSync(notStrippedFile) ? fs.readFileSync(notStrippedFile, 'utf8') : undefined,
   };
+}
+
+/** Keeps the staging cache small: a staged layer is about 100 MB. Recent ones stay (parallel synths may use them). */
+function pruneStaged(cache: string, keep: string, maxEntries = 6): void {
+  const entries = fs
+    .readdirSync(cache)
+    .filter((name) => /^layer-[0-9a-f]+$/.test(name))
+    .map((name) => ({ dir: path.join(cache, name), mtime: fs.statSync(path.join(cache, name)).mtimeMs }))
+    .sort((a, b) => b.mtime - a.mtime);
+  for (const entry of entries.slice(maxEntries)) {
+    if (entry.dir === keep) continue;
+    fs.rmSync(entry.dir, { recursive: true, force: true });
+    fs.rmSync(`${entry.dir}.not-stripped`, { force: true });
+  }
 }
 
 /** Tries the strip tools that may understand the binary; returns why none did, or undefined. */
