@@ -4,8 +4,10 @@
  * happens when someone asks for a flush; the listener and the `next` loop never wait for it
  * unless they choose to await `flush`.
  *
- * Accounting: every event taken from the queue ends in `counters.exported` or `counters.dropped`
- * according to the sink's ExportOutcome (the sink itself must not add them to those counters).
+ * Accounting, as the Sink contract splits it: the loop adds `outcome.exported` to
+ * `counters.exported`; the sink has already added what it gave up on to `counters.dropped`
+ * ("Already counted"). Only when a sink breaks its contract and rejects does the loop count the
+ * chunk as dropped itself.
  */
 import { RateLimitedLog } from '../log';
 import type { BoundedQueue } from '../queue/bounded-queue';
@@ -76,6 +78,11 @@ export class ExportLoop {
   /** Is an export call in progress? */
   get busy(): boolean {
     return this.running;
+  }
+
+  /** Events handed to an export call that has not answered yet. */
+  get inFlight(): number {
+    return this.taken - this.answered;
   }
 
   /** Resolves when no export is in progress (for shutdown and tests). */
@@ -175,7 +182,6 @@ export class ExportLoop {
     try {
       const outcome = await this.sink.export(chunk, deadline);
       this.counters.exported += outcome.exported;
-      this.counters.dropped += outcome.dropped;
     } catch (error) {
       // The Sink contract says export never rejects; if it does, the chunk is lost, not retried.
       this.counters.dropped += chunk.length;

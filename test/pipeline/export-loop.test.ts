@@ -19,6 +19,7 @@ interface Call {
 /** A sink whose export calls stay pending until the test answers them. */
 class ManualSink implements Sink {
   readonly name = 'manual';
+  constructor(private readonly counters: Counters) {}
   readonly calls: Call[] = [];
   inFlight = 0;
   maxInFlight = 0;
@@ -33,7 +34,9 @@ class ManualSink implements Sink {
         deadline,
         answer: (o = {}) => {
           this.inFlight--;
-          resolve({ exported: o.exported ?? batch.length, dropped: o.dropped ?? 0 });
+          const dropped = o.dropped ?? 0;
+          this.counters.dropped += dropped; // sinks count their drops themselves
+          resolve({ exported: o.exported ?? batch.length, dropped });
         },
         fail: (e) => {
           this.inFlight--;
@@ -64,8 +67,8 @@ class Clock {
 
 function setup(options: { chunkSize?: number; backgroundBudgetMs?: number } = {}) {
   const queue = new BoundedQueue<ParsedEvent>();
-  const sink = new ManualSink();
   const counters = new Counters();
+  const sink = new ManualSink(counters);
   const clock = new Clock();
   const warnings = { warn: jest.fn() };
   const loop = new ExportLoop({ queue, sink, counters, now: clock.read, warnings, ...options });
@@ -91,7 +94,7 @@ describe('ExportLoop', () => {
     expect(sink.calls.map((c) => c.events.map((e) => e.timeMs))).toEqual([[0, 1], [2, 3], [4]]);
     expect(sink.calls.every((c) => c.deadline === 2_000_000)).toBe(true);
     expect(sink.maxInFlight).toBe(1);
-    expect(counters.snapshot()).toMatchObject({ exported: 4, dropped: 1 });
+    expect(counters.snapshot()).toMatchObject({ exported: 4, dropped: 1 }); // not 2: the sink's own count is not repeated
     expect(loop.busy).toBe(false);
   });
 
@@ -148,10 +151,12 @@ describe('ExportLoop', () => {
     controller.abort();
     await expect(flushed).resolves.toEqual({ complete: false, remaining: 0 });
     expect(loop.busy).toBe(true);
+    expect(loop.inFlight).toBe(3);
     call0.answer();
     await loop.idle();
     expect(counters.exported).toBe(3);
     expect(loop.busy).toBe(false);
+    expect(loop.inFlight).toBe(0);
   });
 
   test('background flushes use a rolling deadline and never need to be awaited', async () => {
