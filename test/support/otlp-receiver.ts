@@ -53,6 +53,8 @@ export interface ReceivedRequest {
   readonly signal?: Signal;
   /** Lower-case header names, as node gives them. */
   readonly headers: http.IncomingHttpHeaders;
+  /** Names and values as sent, alternating (duplicates kept). */
+  readonly rawHeaders: readonly string[];
   readonly contentType: string;
   /** `gzip` when the body was gzipped, else `identity`. */
   readonly contentEncoding: string;
@@ -303,6 +305,7 @@ export class OtlpReceiver {
       path,
       signal,
       headers: req.headers,
+      rawHeaders: req.rawHeaders,
       contentType,
       contentEncoding,
       wireBytes: wire.length,

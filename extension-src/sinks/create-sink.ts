@@ -1,0 +1,123 @@
+/**
+ * Builds the configured sink at init: validates what the config reader cannot (endpoint URL,
+ * header syntax), reads secret headers once (merged over the plain ones: a secret header wins,
+ * names compared case-insensitively) and builds the resource.
+ *
+ * Only the configured sink's module is loaded (`require` inside its branch): the OTLP encoders
+ * and OpenTelemetry packages are never evaluated when the sink is `stdout` or `http`, nor `aws4`
+ * when no header secret is configured.
+ *
+ * Fails with {@link SinkInitError} (`errorType` `Extension.ConfigInvalid` or
+ * `Extension.SecretUnavailable`) for the extension to report through `init/error`.
+ */
+import * as http from 'node:http';
+import type { SinkConfig } from '../config/types';
+import { log } from '../log';
+import type { Counters } from '../stats/counters';
+import { SinkInitError } from './errors';
+import type { HttpSink } from './http-sink';
+import type { OtlpSink } from './otlp/otlp-sink';
+import { buildResource } from './resource';
+import type { readSecretHeaders as ReadSecretHeaders } from './secret-headers';
+import type { Sink } from './sink';
+import type { StdoutSink } from './stdout-sink';
+
+export interface SinkContext {
+  readonly counters: Counters;
+  readonly env: NodeJS.ProcessEnv;
+  /** From the register response. */
+  readonly functionName?: string;
+  readonly functionVersion?: string;
+}
+
+/** Longest time init may spend reading the header secret, ms (init has 10 s for everything). */
+const SECRET_BUDGET_MS = 5_000;
+
+export async function createSink(config: SinkConfig, context: SinkContext): Promise<Sink> {
+  if (config.kind === 'stdout') {
+    if (config.headersSecretArn) log.warn('sink headers secret ignored: the stdout sink sends no headers');
+    const { StdoutSink: Stdout } = require('./stdout-sink') as { StdoutSink: typeof StdoutSink };
+    return new Stdout({ counters: context.counters });
+  }
+
+  if (!config.endpoint) throw new SinkInitError('Extension.ConfigInvalid', `the ${config.kind} sink needs an endpoint`);
+  const endpoint = config.endpoint;
+  checkEndpoint(endpoint, config.kind);
+  checkHeaders(config.headers, 'plain');
+
+  let headers: Record<string, string> = { ...config.headers };
+  if (config.headersSecretArn) {
+    const { readSecretHeaders } = require('./secret-headers') as { readSecretHeaders: typeof ReadSecretHeaders };
+    const secret = await readSecretHeaders(config.headersSecretArn, {
+      env: context.env,
+      budgetMs: Math.min(Math.max(config.timeoutMs, 1_000), SECRET_BUDGET_MS),
+    });
+    headers = mergeHeaders(headers, secret);
+  }
+
+  const resource = buildResource({
+    env: context.env,
+    serviceName: config.serviceName,
+    functionName: context.functionName,
+    functionVersion: context.functionVersion,
+  });
+  if (resource.warning) log.warn(resource.warning);
+
+  try {
+    if (config.kind === 'http') {
+      const { HttpSink: Http } = require('./http-sink') as { HttpSink: typeof HttpSink };
+      return new Http({
+        endpoint,
+        headers,
+        compression: config.compression,
+        timeoutMs: config.timeoutMs,
+        resource: resource.attributes,
+        counters: context.counters,
+      });
+    }
+    const { OtlpSink: Otlp } = require('./otlp/otlp-sink') as { OtlpSink: typeof OtlpSink };
+    return new Otlp({
+      endpoint,
+      protocol: config.protocol,
+      headers,
+      compression: config.compression,
+      timeoutMs: config.timeoutMs,
+      resource: resource.attributes,
+      counters: context.counters,
+    });
+  } catch (err) {
+    throw new SinkInitError('Extension.ConfigInvalid', `cannot create the ${config.kind} sink: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+/** `secret` over `plain`; a secret header replaces a plain one whatever the letter case. */
+export function mergeHeaders(plain: Readonly<Record<string, string>>, secret: Readonly<Record<string, string>>): Record<string, string> {
+  const secretNames = new Set(Object.keys(secret).map((name) => name.toLowerCase()));
+  const merged: Record<string, string> = {};
+  for (const [name, value] of Object.entries(plain)) if (!secretNames.has(name.toLowerCase())) merged[name] = value;
+  return Object.assign(merged, secret);
+}
+
+function checkEndpoint(endpoint: string, kind: string): void {
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    throw new SinkInitError('Extension.ConfigInvalid', `the ${kind} sink endpoint is not a URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new SinkInitError('Extension.ConfigInvalid', `the ${kind} sink endpoint must be http:// or https://, got ${url.protocol}`);
+  }
+}
+
+/** Header names and values must be sendable; values are never printed. */
+function checkHeaders(headers: Readonly<Record<string, string>>, what: string): void {
+  for (const [name, value] of Object.entries(headers)) {
+    try {
+      http.validateHeaderName(name);
+      http.validateHeaderValue(name, value);
+    } catch {
+      throw new SinkInitError('Extension.ConfigInvalid', `${what} sink header "${name.replace(/[^\x21-\x7e]/g, '?').slice(0, 64)}" has an invalid name or value`);
+    }
+  }
+}
