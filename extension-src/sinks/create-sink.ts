@@ -10,12 +10,13 @@
  * Fails with {@link SinkInitError} (`errorType` `Extension.ConfigInvalid` or
  * `Extension.SecretUnavailable`) for the extension to report through `init/error`.
  */
+/* eslint-disable @typescript-eslint/no-require-imports -- lazy loading keeps unconfigured sinks off the start-up path */
 import * as http from 'node:http';
 import type { SinkConfig } from '../config/types';
 import { log } from '../log';
-import type { Counters } from '../stats/counters';
 import { SinkInitError } from './errors';
 import type { HttpSink } from './http-sink';
+import type { Counters } from '../stats/counters';
 import type { OtlpSink } from './otlp/otlp-sink';
 import { buildResource } from './resource';
 import type { readSecretHeaders as ReadSecretHeaders } from './secret-headers';

@@ -11,12 +11,12 @@
 import type { CompressionName } from '../../lib/config/contract';
 import { EXTENSION_NAME } from '../../lib/config/contract';
 import { RateLimitedLog } from '../log';
-import type { Counters } from '../stats/counters';
-import type { ParsedEvent } from '../telemetry/schemas';
 import { HttpTransport } from './http-transport';
 import { EXTENSION_VERSION, type ResourceAttributes } from './resource';
 import { withRetry, type RetryClock, type RetryPolicy } from './retry';
 import type { ExportOutcome, Sink } from './sink';
+import type { Counters } from '../stats/counters';
+import type { ParsedEvent } from '../telemetry/schemas';
 
 export interface HttpSinkOptions {
   /** The full URL events are POSTed to. */

@@ -10,9 +10,9 @@
  * `drain`, but never past the deadline: what is not written by then is dropped and counted.
  */
 import { STDOUT_SINK_LINE_PREFIX } from '../log';
+import type { ExportOutcome, Sink } from './sink';
 import type { Counters } from '../stats/counters';
 import type { ParsedEvent } from '../telemetry/schemas';
-import type { ExportOutcome, Sink } from './sink';
 
 export interface StdoutSinkOptions {
   readonly counters: Counters;

@@ -1,5 +1,6 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { parse, raw, T0 } from './events';
 import type { SinkConfig } from '../../extension-src/config/types';
 import { createSink, mergeHeaders } from '../../extension-src/sinks/create-sink';
 import { SinkInitError } from '../../extension-src/sinks/errors';
@@ -9,7 +10,6 @@ import type { Sink } from '../../extension-src/sinks/sink';
 import { StdoutSink } from '../../extension-src/sinks/stdout-sink';
 import { Counters } from '../../extension-src/stats/counters';
 import { OtlpReceiver } from '../support/otlp-receiver';
-import { parse, raw, T0 } from './events';
 
 const ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:hdrs-AbCdEf';
 
@@ -87,10 +87,10 @@ describe('createSink', () => {
   });
 
   test('http: secret headers merged over plain ones (secret wins, any case)', async () => {
-    const sm = await fakeSecretsManager(JSON.stringify({ authorization: 'Bearer from-secret', 'x-secret-only': 's' }));
+    const sm = await fakeSecretsManager(JSON.stringify({ 'authorization': 'Bearer from-secret', 'x-secret-only': 's' }));
     try {
       const sink = await create(
-        { kind: 'http', endpoint: `${receiver.url}/in`, headers: { Authorization: 'plain', 'x-team': 'blue' }, headersSecretArn: ARN },
+        { kind: 'http', endpoint: `${receiver.url}/in`, headers: { 'Authorization': 'plain', 'x-team': 'blue' }, headersSecretArn: ARN },
         { AWS_ACCESS_KEY_ID: 'AKID', AWS_SECRET_ACCESS_KEY: 'secret', AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL_SECRETS_MANAGER: sm.url },
       );
       expect(sink).toBeInstanceOf(HttpSink);
@@ -133,6 +133,6 @@ describe('createSink', () => {
 
 describe('mergeHeaders', () => {
   test('secret wins case-insensitively; others kept', () => {
-    expect(mergeHeaders({ 'X-Api-Key': 'plain', a: '1' }, { 'x-api-key': 'secret' })).toEqual({ a: '1', 'x-api-key': 'secret' });
+    expect(mergeHeaders({ 'X-Api-Key': 'plain', 'a': '1' }, { 'x-api-key': 'secret' })).toEqual({ 'a': '1', 'x-api-key': 'secret' });
   });
 });

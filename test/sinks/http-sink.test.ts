@@ -1,8 +1,8 @@
+import { fixture, parse, raw, T0 } from './events';
 import { HttpSink, type HttpSinkOptions } from '../../extension-src/sinks/http-sink';
 import type { RetryClock } from '../../extension-src/sinks/retry';
 import { Counters } from '../../extension-src/stats/counters';
 import { OtlpReceiver } from '../support/otlp-receiver';
-import { fixture, parse, raw, T0 } from './events';
 
 class SkipSleepClock implements RetryClock {
   readonly sleeps: number[] = [];

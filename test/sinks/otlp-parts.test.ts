@@ -1,9 +1,9 @@
 import { SeverityNumber } from '@opentelemetry/api-logs';
+import { REQ1 } from './events';
 import { signalUrl } from '../../extension-src/sinks/otlp/endpoints';
 import { parseLogLine, severityNumber } from '../../extension-src/sinks/otlp/log-line';
 import { BatchMetrics, FAAS_METRICS } from '../../extension-src/sinks/otlp/metrics';
 import { parseXRayHeader, RANDOM_IDS } from '../../extension-src/sinks/otlp/trace-context';
-import { REQ1 } from './events';
 
 describe('parseXRayHeader', () => {
   test('Root, Parent, Sampled', () => {
@@ -108,7 +108,8 @@ describe('BatchMetrics histograms', () => {
     const m = new BatchMetrics();
     for (const v of [0.005, 0.006, 1, 1000]) m.record(FAAS_METRICS.invokeDuration, v, 1);
     const [data] = m.toMetricData(0, 1);
-    const point = data.dataPoints[0].value as { buckets: { boundaries: number[]; counts: number[] }; count: number; sum: number; min: number; max: number };
+    type Point = { buckets: { boundaries: number[]; counts: number[] }; count: number; sum: number; min: number; max: number };
+    const point = data.dataPoints[0].value as Point;
     expect(point.count).toBe(4);
     expect(point.sum).toBeCloseTo(1001.011);
     expect([point.min, point.max]).toEqual([0.005, 1000]);

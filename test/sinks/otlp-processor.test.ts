@@ -3,14 +3,15 @@ import { SeverityNumber } from '@opentelemetry/api-logs';
 import { hrTimeToMilliseconds } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import {
-  OtlpProcessor,
-  SIGNAL_LOGS,
-  SIGNAL_METRICS,
-  SIGNAL_TRACES,
-} from '../../extension-src/sinks/otlp/otlp-processor';
-import type { IdGenerator } from '../../extension-src/sinks/otlp/trace-context';
 import { fixture, parse, PARENT_ID, raw, REQ1, REQ2, REQ3, T0, TRACE_HEADER, TRACE_ID } from './events';
+import { MAX_PENDING_PHASE_SPANS, OtlpProcessor, signalsOf } from '../../extension-src/sinks/otlp/otlp-processor';
+import type { IdGenerator } from '../../extension-src/sinks/otlp/trace-context';
+
+const NONE = signalsOf(false, false);
+const T = signalsOf(true, false);
+const M = signalsOf(false, true);
+const MT = signalsOf(true, true);
+const L = signalsOf(false, false, true);
 
 /** Deterministic ids: trace 000..01, 000..02; span 00..01, ... */
 function sequentialIds(): IdGenerator {
@@ -60,7 +61,7 @@ describe('invocation spans', () => {
     }
     expect(ms(byName(batch.spans, 'responseLatency'))).toEqual({ start: Date.parse('2022-10-21T14:05:03.165Z'), end: Date.parse('2022-10-21T14:05:03.165Z') + 2598 });
     // start: nothing; runtimeDone: traces; report: metrics only (span already closed).
-    expect(batch.contributions).toEqual([SIGNAL_METRICS, SIGNAL_TRACES, SIGNAL_METRICS]);
+    expect(batch.contributions).toEqual([M, T, M]);
   });
 
   test('docs fixture: span start values that are not ISO-8601 still become child spans', () => {
@@ -79,8 +80,8 @@ describe('invocation spans', () => {
     expect(s2.attributes['faas.coldstart']).toBe(false);
     expect(s1.parentSpanContext).toBeUndefined();
     expect(s1.spanContext().traceId).not.toBe(s2.spanContext().traceId);
-    expect(b1.contributions).toEqual([SIGNAL_METRICS, SIGNAL_TRACES]);
-    expect(b2.contributions).toEqual([0, SIGNAL_TRACES]);
+    expect(b1.contributions).toEqual([M, T]);
+    expect(b2.contributions).toEqual([NONE, T]);
   });
 
   test.each([
@@ -99,7 +100,7 @@ describe('invocation spans', () => {
     const batch = p.process(parse([raw.start(T0, REQ1, TRACE_HEADER), raw.managedReport(T0 + 900, REQ1, 42.5)]));
     const server = byName(batch.spans, 'orders-api');
     expect(ms(server)).toEqual({ start: T0, end: T0 + 42.5 });
-    expect(batch.contributions).toEqual([SIGNAL_METRICS, SIGNAL_METRICS | SIGNAL_TRACES]);
+    expect(batch.contributions).toEqual([M, MT]);
     expect(p.openInvocations).toBe(0);
   });
 
@@ -153,7 +154,7 @@ describe('init and restore spans', () => {
     const p = processor();
     const init = p.process(parse([raw.initStart(T0 - 800), raw.initRuntimeDone(T0 - 300), raw.initReport(T0 - 299, 500)]));
     expect(init.spans).toEqual([]);
-    expect(init.contributions).toEqual([0, 0, SIGNAL_METRICS]);
+    expect(init.contributions).toEqual([NONE, NONE, M]);
     const invoke = p.process(parse([raw.start(T0, REQ1, TRACE_HEADER), raw.runtimeDone(T0 + 20, REQ1, 20)]));
     const server = byName(invoke.spans, 'orders-api');
     const initSpan = byName(invoke.spans, 'init');
@@ -162,7 +163,7 @@ describe('init and restore spans', () => {
     expect(initSpan.kind).toBe(SpanKind.INTERNAL);
     expect(initSpan.attributes).toEqual({ 'aws.lambda.initialization_type': 'on-demand', 'aws.lambda.phase': 'init' });
     expect(ms(initSpan)).toEqual({ start: T0 - 800, end: T0 - 300 });
-    expect(invoke.contributions).toEqual([SIGNAL_METRICS | SIGNAL_TRACES, SIGNAL_TRACES]);
+    expect(invoke.contributions).toEqual([MT, T]);
   });
 
   test('rust cold-start fixture (initRuntimeDone without phase) then invoke', () => {
@@ -187,16 +188,26 @@ describe('init and restore spans', () => {
     const init = p.process(parse([raw.initStart(T0 - 800, 'provisioned-concurrency'), raw.initReport(T0 - 300, 500, 'provisioned-concurrency')]));
     const initSpan = byName(init.spans, 'init');
     expect(initSpan.parentSpanContext).toBeUndefined();
-    expect(init.contributions).toEqual([0, SIGNAL_METRICS | SIGNAL_TRACES]);
+    expect(init.contributions).toEqual([NONE, MT]);
     const invoke = p.process(parse([raw.start(T0, REQ1), raw.runtimeDone(T0 + 5, REQ1, 5)]));
     expect(byName(invoke.spans, 'orders-api').attributes['faas.coldstart']).toBe(false);
     expect(invoke.spans.map((s) => s.name)).not.toContain('init');
   });
 
+  test('held init spans are bounded: beyond the cap the oldest is emitted as a root span', () => {
+    const p = processor();
+    const batches = Array.from({ length: MAX_PENDING_PHASE_SPANS + 1 }, (_, i) =>
+      p.process(parse([raw.initStart(T0 + i * 10), raw.initReport(T0 + i * 10 + 5, 5)])));
+    expect(batches.slice(0, -1).every((b) => b.spans.length === 0)).toBe(true);
+    const [emitted] = batches.at(-1)!.spans;
+    expect(emitted).toMatchObject({ name: 'init', parentSpanContext: undefined });
+    expect(ms(emitted).start).toBe(T0);
+  });
+
   test('SnapStart restore becomes a child of the first invocation after it', () => {
     const p = processor();
     const restore = p.process(parse([raw.restoreStart(T0 - 400), raw.restoreRuntimeDone(T0 - 100), raw.restoreReport(T0 - 99, 300)]));
-    expect(restore.contributions).toEqual([0, 0, SIGNAL_METRICS]);
+    expect(restore.contributions).toEqual([NONE, NONE, M]);
     const invoke = p.process(parse([raw.start(T0, REQ1), raw.runtimeDone(T0 + 5, REQ1, 5)]));
     const server = byName(invoke.spans, 'orders-api');
     const restoreSpan = byName(invoke.spans, 'restore');
@@ -237,7 +248,7 @@ describe('logs', () => {
     });
     expect(batch.logs[3].attributes['aws.lambda.log.source']).toBe('extension');
     expect(hrTimeToMilliseconds(batch.logs[0].hrTime)).toBe(T0 + 1);
-    expect(batch.contributions).toEqual([SIGNAL_METRICS, SIGNAL_LOGS, SIGNAL_LOGS, SIGNAL_LOGS, SIGNAL_LOGS, SIGNAL_TRACES]);
+    expect(batch.contributions).toEqual([M, L, L, L, L, T]);
   });
 
   test('a record naming an earlier, closed invocation gets that invocation\'s context', () => {
@@ -267,7 +278,7 @@ describe('metrics and other events', () => {
       raw.logsDropped(T0 + 20, 7),
       raw.unknown(T0 + 30),
     ]));
-    expect(batch.contributions).toEqual([SIGNAL_METRICS, SIGNAL_METRICS, SIGNAL_METRICS, 0]);
+    expect(batch.contributions).toEqual([M, M, M, NONE]);
     const data = batch.metrics.toMetricData(T0, T0 + 30);
     const names = data.map((d) => d.descriptor.name).sort();
     expect(names).toEqual([

@@ -4,7 +4,13 @@ import * as zlib from 'node:zlib';
 import { otlpSchema } from '../support/otlp-proto/decode';
 import { OtlpReceiver } from '../support/otlp-receiver';
 
-function post(url: string, body: Buffer | string, headers: Record<string, string>): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+interface Answer {
+  readonly status: number;
+  readonly headers: http.IncomingHttpHeaders;
+  readonly body: string;
+}
+
+function post(url: string, body: Buffer | string, headers: Record<string, string>): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const req = http.request(url, { method: 'POST', headers, agent: false }, (res) => {
       const chunks: Buffer[] = [];
@@ -77,9 +83,15 @@ describe('OtlpReceiver', () => {
         scopeSpans: [{
           scope: { name: 'scope', version: '1' },
           spans: [{
-            traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', parentSpanId: '00f067aa0ba902b7',
-            name: 'op', kind: 2, startTimeUnixNano: '1700000000000000001', endTimeUnixNano: '1700000000500000000',
-            attributes: [{ key: 'n', value: { intValue: '3' } }], status: { code: 2, message: 'bad' },
+            traceId: '0af7651916cd43dd8448eb211c80319c',
+            spanId: 'b7ad6b7169203331',
+            parentSpanId: '00f067aa0ba902b7',
+            name: 'op',
+            kind: 2,
+            startTimeUnixNano: '1700000000000000001',
+            endTimeUnixNano: '1700000000500000000',
+            attributes: [{ key: 'n', value: { intValue: '3' } }],
+            status: { code: 2, message: 'bad' },
           }],
         }],
       }],

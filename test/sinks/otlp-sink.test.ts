@@ -1,10 +1,10 @@
-import type { OtlpProtocolName } from '../../lib/config/contract';
+import { fixture, parse, PARENT_ID, raw, REQ1, REQ2, T0, TRACE_HEADER, TRACE_ID } from './events';
 import { OtlpSink, type OtlpSinkOptions } from '../../extension-src/sinks/otlp/otlp-sink';
 import { buildResource } from '../../extension-src/sinks/resource';
 import type { RetryClock } from '../../extension-src/sinks/retry';
 import { Counters } from '../../extension-src/stats/counters';
+import type { OtlpProtocolName } from '../../lib/config/contract';
 import { OtlpReceiver, type DecodedMetric, type DecodedSpan } from '../support/otlp-receiver';
-import { fixture, parse, PARENT_ID, raw, REQ1, REQ2, T0, TRACE_HEADER, TRACE_ID } from './events';
 
 const resource = buildResource({
   env: { AWS_REGION: 'eu-west-1', AWS_LAMBDA_FUNCTION_NAME: 'orders-api', AWS_LAMBDA_FUNCTION_VERSION: '$LATEST', AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '512' },
@@ -32,7 +32,7 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  for (const sink of sinks) await sink.shutdown(Date.now());
+  for (const s of sinks) await s.shutdown(Date.now());
   await receiver.close();
 });
 
@@ -136,7 +136,9 @@ describe.each<[OtlpProtocolName, string]>([
     // Metrics
     const metrics = receiver.metrics();
     expect(metric(metrics, 'faas.invoke_duration')).toMatchObject({
-      type: 'histogram', unit: 's', temporality: 'AGGREGATION_TEMPORALITY_DELTA',
+      type: 'histogram',
+      unit: 's',
+      temporality: 'AGGREGATION_TEMPORALITY_DELTA',
       dataPoints: [{ count: 1, sum: 0.1215 }],
     });
     expect(metric(metrics, 'faas.init_duration')).toMatchObject({ type: 'histogram', unit: 's', dataPoints: [{ count: 1, sum: 0.5 }] });
@@ -237,7 +239,8 @@ describe('OtlpSink delivery', () => {
   });
 
   test('a hanging collector: each attempt times out, the batch is given up', async () => {
-    const { sink: s, counters } = sink({ timeoutMs: 100, retryPolicy: { initialBackoffMs: 10, maxBackoffMs: 10, multiplier: 2, maxElapsedMs: 10_000, maxAttempts: 2 } });
+    const retryPolicy = { initialBackoffMs: 10, maxBackoffMs: 10, multiplier: 2, maxElapsedMs: 10_000, maxAttempts: 2 };
+    const { sink: s, counters } = sink({ timeoutMs: 100, retryPolicy });
     receiver.enqueue({ hang: true }, { hang: true });
     const outcome = await s.export(parse([raw.functionLog(T0, 'x')]), soon());
     expect(outcome).toEqual({ exported: 0, dropped: 1 });

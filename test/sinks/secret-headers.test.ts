@@ -14,11 +14,6 @@ interface SeenRequest {
 /** A fake Secrets Manager: checks the SigV4 headers, answers from `reply`. */
 class FakeSecretsManager {
   readonly seen: SeenRequest[] = [];
-  reply: (req: SeenRequest) => { status: number; body: string } = () => ({
-    status: 200,
-    body: JSON.stringify({ ARN, Name: 'otlp-headers', SecretString: JSON.stringify({ authorization: SECRET_VALUE, 'x-tenant': 't-1' }) }),
-  });
-
   private readonly server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -29,6 +24,11 @@ class FakeSecretsManager {
       res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' });
       res.end(body);
     });
+  });
+
+  reply: (req: SeenRequest) => { status: number; body: string } = () => ({
+    status: 200,
+    body: JSON.stringify({ ARN, Name: 'otlp-headers', SecretString: JSON.stringify({ 'authorization': SECRET_VALUE, 'x-tenant': 't-1' }) }),
   });
 
   async start(): Promise<string> {
@@ -147,7 +147,7 @@ describe('readSecretHeaders', () => {
   });
 
   test('a non-string header value is refused, naming the header only', async () => {
-    fake.reply = () => ({ status: 200, body: JSON.stringify({ SecretString: JSON.stringify({ authorization: SECRET_VALUE, 'x-count': 3 }) }) });
+    fake.reply = () => ({ status: 200, body: JSON.stringify({ SecretString: JSON.stringify({ 'authorization': SECRET_VALUE, 'x-count': 3 }) }) });
     expect((await failure()).message).toMatch(/value of header "x-count" is not a string/);
   });
 

@@ -1,8 +1,8 @@
 import { Writable } from 'node:stream';
+import { fixture, parse, raw, T0 } from './events';
 import { isOwnOutput, STDOUT_SINK_LINE_PREFIX } from '../../extension-src/log';
 import { line, StdoutSink } from '../../extension-src/sinks/stdout-sink';
 import { Counters } from '../../extension-src/stats/counters';
-import { fixture, parse, raw, T0 } from './events';
 
 /** A stream whose writes complete only when the test says so. */
 class SlowStream extends Writable {
@@ -32,7 +32,7 @@ class SlowStream extends Writable {
 
 describe('StdoutSink', () => {
   test('one JSON line per event, each starting with the prefix the listener drops', async () => {
-    const out = new SlowStream(1 << 20);
+    const out = new SlowStream(1024 * 1024);
     const counters = new Counters();
     const sink = new StdoutSink({ counters, output: out });
     const events = [...fixture('02-rust-runtime-invoke-success.json'), ...fixture('07-docs-function-and-extension-logs-text-vs-json.json'), ...parse([raw.unknown(T0)])];

@@ -176,7 +176,13 @@ export function selfTelemetryData(values: Readonly<Record<string, number>>, sinc
   return SELF_METRICS.map(({ key, def }) => sumData(def, values[key] ?? 0, startTime, endTime, AggregationTemporality.CUMULATIVE));
 }
 
-function sumData(def: MetricDefinition, value: number, startTime: [number, number], endTime: [number, number], temporality: AggregationTemporality): SumMetricData {
+function sumData(
+  def: MetricDefinition,
+  value: number,
+  startTime: [number, number],
+  endTime: [number, number],
+  temporality: AggregationTemporality,
+): SumMetricData {
   return {
     descriptor: descriptor(def),
     aggregationTemporality: temporality,

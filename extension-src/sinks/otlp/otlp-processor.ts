@@ -9,7 +9,8 @@
  *   `metrics.durationMs`). Without a runtimeDone (managed instances, timeouts) `platform.report`
  *   closes it. Span status is ERROR with `errorType` as message unless the status is `success`.
  *   `faas.coldstart` is true for the first invocation this process sees, unless it was
- *   pre-initialised by provisioned concurrency.
+ *   pre-initialised by provisioned concurrency. `faas.trigger` is never set: no Telemetry API
+ *   event says what invoked the function.
  * - With an X-Ray header in `tracing.value`, spans join that trace (trace id = the Root's hex
  *   digits, parent = `Parent`); otherwise ids are random. Span ids are always our own.
  * - `platform.initStart` .. `platform.initReport` make an `init` span; `platform.restoreStart` ..
@@ -22,7 +23,8 @@
  *   listener as `unknown`), `platform.extension` and `platform.telemetrySubscription`.
  *
  * State is bounded: at most `maxOpenInvocations` open invocations (the oldest is evicted and
- * counted when more start) and `maxClosedInvocations` remembered trace contexts for late logs.
+ * counted when more start), `maxClosedInvocations` remembered trace contexts for late logs and
+ * {@link MAX_PENDING_PHASE_SPANS} init/restore spans waiting for an invocation.
  */
 import { SpanKind, SpanStatusCode, TraceFlags, type Attributes, type SpanStatus } from '@opentelemetry/api';
 import type { LogAttributes } from '@opentelemetry/api-logs';
@@ -30,7 +32,10 @@ import { millisToHrTime, type InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { parseTime } from '../../telemetry/time';
+import type { OtlpSignal } from './endpoints';
+import { parseLogLine, severityNumber } from './log-line';
+import { BatchMetrics, FAAS_METRICS } from './metrics';
+import { parseXRayHeader, RANDOM_IDS, type IdGenerator } from './trace-context';
 import {
   isKnownEvent,
   type ExtensionLogEvent,
@@ -39,14 +44,27 @@ import {
   type Span as PlatformSpan,
   type Tracing,
 } from '../../telemetry/schemas';
-import { parseLogLine, severityNumber } from './log-line';
-import { BatchMetrics, FAAS_METRICS } from './metrics';
-import { parseXRayHeader, RANDOM_IDS, type IdGenerator } from './trace-context';
+import { parseTime } from '../../telemetry/time';
 
-/** Bit flags: which signals an event's records went to. */
-export const SIGNAL_TRACES = 1;
-export const SIGNAL_METRICS = 2;
-export const SIGNAL_LOGS = 4;
+/** Init/restore spans held for the next invocation at most (older ones are emitted as roots). */
+export const MAX_PENDING_PHASE_SPANS = 8;
+
+/** The signals an event's records went to. */
+export type Signals = ReadonlySet<OtlpSignal>;
+
+/** One shared set per combination: no allocation per event. */
+const SIGNAL_SETS: readonly Signals[] = Array.from({ length: 8 }, (_, i) => new Set<OtlpSignal>([
+  ...(i % 2 === 1 ? ['traces' as const] : []),
+  ...(Math.floor(i / 2) % 2 === 1 ? ['metrics' as const] : []),
+  ...(i >= 4 ? ['logs' as const] : []),
+]));
+
+/** The set of signals selected by the flags. */
+export function signalsOf(traces: boolean, metrics: boolean, logs = false): Signals {
+  return SIGNAL_SETS[(traces ? 1 : 0) + (metrics ? 2 : 0) + (logs ? 4 : 0)];
+}
+
+export const NO_SIGNALS = signalsOf(false, false);
 
 export interface OtlpProcessorOptions {
   readonly resource: Resource;
@@ -63,14 +81,20 @@ export interface OtlpBatch {
   readonly spans: ReadableSpan[];
   readonly metrics: BatchMetrics;
   readonly logs: ReadableLogRecord[];
-  /** Per input event, the SIGNAL_* bits of the records it contributed to (0: none). */
-  readonly contributions: number[];
+  /** Per input event, the signals of the records it contributed to (empty: none). */
+  readonly contributions: Signals[];
 }
 
 interface TraceIds {
   readonly traceId: string;
   readonly spanId: string;
   readonly traceFlags: number;
+}
+
+/** Ids of an init/restore span; a root one may have a remote parent from its own trace header. */
+interface PhaseIds extends TraceIds {
+  readonly parentSpanId?: string;
+  readonly parentIsRemote?: boolean;
 }
 
 interface Invocation extends TraceIds {
@@ -157,8 +181,8 @@ export class OtlpProcessor {
     return spans;
   }
 
-  private processOne(event: ParsedEvent, out: OtlpBatch): number {
-    if (!isKnownEvent(event)) return 0;
+  private processOne(event: ParsedEvent, out: OtlpBatch): Signals {
+    if (!isKnownEvent(event)) return NO_SIGNALS;
     switch (event.type) {
       case 'platform.initStart':
         this.init = {
@@ -169,14 +193,14 @@ export class OtlpProcessor {
           tracing: event.record.tracing,
         };
         if (event.record.initializationType === 'provisioned-concurrency') this.coldStartPending = false;
-        return 0;
+        return NO_SIGNALS;
       case 'platform.initRuntimeDone': {
         const state = this.init ?? (this.init = { kind: 'init', initializationType: event.record.initializationType });
         state.status = event.record.status;
         state.errorType = event.record.errorType;
         state.spans = event.record.spans;
         state.tracing ??= event.record.tracing;
-        return 0;
+        return NO_SIGNALS;
       }
       case 'platform.initReport': {
         const state = this.init ?? { kind: 'init' as const, initializationType: event.record.initializationType };
@@ -189,19 +213,19 @@ export class OtlpProcessor {
         const durationMs = event.record.metrics.durationMs;
         out.metrics.record(FAAS_METRICS.initDuration, durationMs / 1000, event.timeMs);
         const traced = this.finishPhase(state, durationMs, event.timeMs, out);
-        return SIGNAL_METRICS | (traced ? SIGNAL_TRACES : 0);
+        return signalsOf(traced, true);
       }
       case 'platform.restoreStart':
         this.restore = { kind: 'restore', startMs: event.timeMs, initializationType: 'snap-start' };
         this.coldStartPending = true;
-        return 0;
+        return NO_SIGNALS;
       case 'platform.restoreRuntimeDone': {
         const state = this.restore ?? (this.restore = { kind: 'restore', initializationType: 'snap-start' });
         state.status = event.record.status;
         state.errorType = event.record.errorType;
         state.spans = event.record.spans;
         state.tracing ??= event.record.tracing;
-        return 0;
+        return NO_SIGNALS;
       }
       case 'platform.restoreReport': {
         const state = this.restore ?? { kind: 'restore' as const, initializationType: 'snap-start' };
@@ -210,20 +234,16 @@ export class OtlpProcessor {
         state.errorType = event.record.errorType ?? state.errorType;
         state.spans = event.record.spans ?? state.spans;
         const durationMs = event.record.metrics?.durationMs ?? (state.startMs !== undefined ? event.timeMs - state.startMs : 0);
-        let signals = 0;
-        if (event.record.metrics) {
-          out.metrics.record(FAAS_METRICS.restoreDuration, durationMs / 1000, event.timeMs);
-          signals |= SIGNAL_METRICS;
-        }
-        if (this.finishPhase(state, durationMs, event.timeMs, out)) signals |= SIGNAL_TRACES;
-        return signals;
+        if (event.record.metrics) out.metrics.record(FAAS_METRICS.restoreDuration, durationMs / 1000, event.timeMs);
+        const traced = this.finishPhase(state, durationMs, event.timeMs, out);
+        return signalsOf(traced, event.record.metrics !== undefined);
       }
       case 'platform.start':
         return this.start(event.record.requestId, event.timeMs, event.record.tracing, event.record.tenantId, out);
       case 'platform.runtimeDone': {
         const r = event.record;
         const traced = this.close(r.requestId, event.timeMs, r.metrics?.durationMs, r.status, r.errorType, r.spans, r.tracing, out, true);
-        return traced ? SIGNAL_TRACES : 0;
+        return signalsOf(traced, false);
       }
       case 'platform.report': {
         const r = event.record;
@@ -237,44 +257,44 @@ export class OtlpProcessor {
         // Closes the span only when no runtimeDone did (managed instances, timeouts).
         const traced = this.open.has(r.requestId)
           && this.close(r.requestId, event.timeMs, m.durationMs, r.status ?? 'success', r.errorType, r.spans, r.tracing, out, false);
-        return SIGNAL_METRICS | (traced ? SIGNAL_TRACES : 0);
+        return signalsOf(traced, true);
       }
       case 'platform.logsDropped':
         out.metrics.record(FAAS_METRICS.logsDropped, event.record.droppedRecords, event.timeMs);
-        return SIGNAL_METRICS;
+        return signalsOf(false, true);
       case 'function':
       case 'extension':
         out.logs.push(this.logRecord(event));
-        return SIGNAL_LOGS;
+        return signalsOf(false, false, true);
       case 'platform.extension':
       case 'platform.telemetrySubscription':
-        return 0;
+        return NO_SIGNALS;
     }
-    return 0;
+    return NO_SIGNALS;
   }
 
-  private start(requestId: string, timeMs: number, tracing: Tracing | undefined, tenantId: string | undefined, out: OtlpBatch): number {
+  private start(requestId: string, timeMs: number, tracing: Tracing | undefined, tenantId: string | undefined, out: OtlpBatch): Signals {
     const existing = this.open.get(requestId);
-    if (existing) return 0;
+    if (existing) return NO_SIGNALS;
     const coldStart = this.coldStartPending;
     this.coldStartPending = false;
     const inv = this.newInvocation(requestId, timeMs, tracing, coldStart, tenantId);
     this.lastStarted = inv;
-    let signals = 0;
-    if (coldStart) {
-      out.metrics.record(FAAS_METRICS.coldstarts, 1, timeMs);
-      signals |= SIGNAL_METRICS;
-    }
+    if (coldStart) out.metrics.record(FAAS_METRICS.coldstarts, 1, timeMs);
     // Init/restore spans that waited for this (first) invocation become its children.
-    if (this.pendingPhaseSpans.length > 0) {
-      for (const pending of this.pendingPhaseSpans) out.spans.push(...this.phaseSpans(pending, this.childIds(inv), inv.spanId));
-      this.pendingPhaseSpans = [];
-      signals |= SIGNAL_TRACES;
-    }
-    return signals;
+    const traced = this.pendingPhaseSpans.length > 0;
+    for (const pending of this.pendingPhaseSpans) out.spans.push(...this.phaseSpans(pending, this.childIds(inv), inv.spanId));
+    this.pendingPhaseSpans = [];
+    return signalsOf(traced, coldStart);
   }
 
-  private newInvocation(requestId: string, startMs: number, tracing: Tracing | undefined, coldStart: boolean | undefined, tenantId?: string): Invocation {
+  private newInvocation(
+    requestId: string,
+    startMs: number,
+    tracing: Tracing | undefined,
+    coldStart: boolean | undefined,
+    tenantId?: string,
+  ): Invocation {
     const xray = parseXRayHeader(tracing?.value);
     const inv: Invocation = {
       requestId,
@@ -362,10 +382,13 @@ export class OtlpProcessor {
       return true;
     }
     this.pendingPhaseSpans.push(pending);
-    return false;
+    if (this.pendingPhaseSpans.length <= MAX_PENDING_PHASE_SPANS) return false;
+    const oldest = this.pendingPhaseSpans.shift() as PendingPhaseSpan;
+    out.spans.push(...this.phaseSpans(oldest, this.rootIds(oldest.state.tracing), undefined));
+    return true;
   }
 
-  private phaseSpans(pending: PendingPhaseSpan, ids: TraceIds & { parentSpanId?: string; parentIsRemote?: boolean }, parentSpanId: string | undefined): ReadableSpan[] {
+  private phaseSpans(pending: PendingPhaseSpan, ids: PhaseIds, parentSpanId: string | undefined): ReadableSpan[] {
     const { state } = pending;
     const attributes: Attributes = {};
     if (state.initializationType) attributes['aws.lambda.initialization_type'] = state.initializationType;
@@ -389,7 +412,7 @@ export class OtlpProcessor {
   }
 
   /** Ids for a root init/restore span: the trace its events carry, else a new one. */
-  private rootIds(tracing: Tracing | undefined): TraceIds & { parentSpanId?: string; parentIsRemote?: boolean } {
+  private rootIds(tracing: Tracing | undefined): PhaseIds {
     const xray = parseXRayHeader(tracing?.value);
     return {
       traceId: xray?.traceId ?? this.ids.traceId(),

@@ -30,7 +30,7 @@ import { withRetry, type RetryClock, type RetryPolicy } from '../retry';
 import type { ExportOutcome, Sink } from '../sink';
 import { signalUrl, type OtlpSignal } from './endpoints';
 import { BatchMetrics, selfTelemetryData } from './metrics';
-import { OtlpProcessor, SIGNAL_LOGS, SIGNAL_METRICS, SIGNAL_TRACES, type OtlpBatch } from './otlp-processor';
+import { OtlpProcessor, type OtlpBatch } from './otlp-processor';
 import type { IdGenerator } from './trace-context';
 
 export interface OtlpSinkOptions {
@@ -125,7 +125,9 @@ export class OtlpSink implements Sink {
     const withSelf = !batch.metrics.isEmpty || this.now() - this.lastSelfTelemetryMs >= (this.options.selfTelemetryIntervalMs ?? 60_000);
     const failed = await this.send(batch, withSelf, deadline);
     let dropped = 0;
-    for (const bits of batch.contributions) if ((bits & failed) !== 0) dropped++;
+    if (failed.size > 0) {
+      for (const signals of batch.contributions) if ([...signals].some((signal) => failed.has(signal))) dropped++;
+    }
     this.options.counters.dropped += dropped;
     return { exported: events.length - dropped, dropped };
   }
@@ -144,21 +146,19 @@ export class OtlpSink implements Sink {
     return { exported: 0, dropped: 0 };
   }
 
-  /** Send what `batch` holds; resolves with the SIGNAL_* bits of the signals that failed. */
-  private async send(batch: OtlpBatch, withSelfTelemetry: boolean, deadline: number): Promise<number> {
-    const jobs: Array<Promise<number>> = [];
-    if (batch.spans.length > 0) {
-      jobs.push(this.post('traces', this.serializers.traces(batch.spans), deadline).then((ok) => (ok ? 0 : SIGNAL_TRACES)));
-    }
+  /** Send what `batch` holds, the signals concurrently; resolves with the signals that failed. */
+  private async send(batch: OtlpBatch, withSelfTelemetry: boolean, deadline: number): Promise<ReadonlySet<OtlpSignal>> {
+    const jobs: Array<Promise<OtlpSignal | undefined>> = [];
+    const run = (signal: OtlpSignal, body: Uint8Array | undefined) => {
+      jobs.push(this.post(signal, body, deadline).then((ok) => (ok ? undefined : signal)));
+    };
+    if (batch.spans.length > 0) run('traces', this.serializers.traces(batch.spans));
     const metrics = this.resourceMetrics(batch, withSelfTelemetry);
-    if (metrics) {
-      jobs.push(this.post('metrics', this.serializers.metrics(metrics), deadline).then((ok) => (ok ? 0 : SIGNAL_METRICS)));
-    }
-    if (batch.logs.length > 0) {
-      jobs.push(this.post('logs', this.serializers.logs(batch.logs), deadline).then((ok) => (ok ? 0 : SIGNAL_LOGS)));
-    }
-    const results = await Promise.all(jobs);
-    return results.reduce((acc, bits) => acc | bits, 0);
+    if (metrics) run('metrics', this.serializers.metrics(metrics));
+    if (batch.logs.length > 0) run('logs', this.serializers.logs(batch.logs));
+    const failed = new Set<OtlpSignal>();
+    for (const signal of await Promise.all(jobs)) if (signal) failed.add(signal);
+    return failed;
   }
 
   private resourceMetrics(batch: OtlpBatch, withSelfTelemetry: boolean): ResourceMetrics | undefined {
