@@ -1,9 +1,15 @@
 /**
- * Bundle entry point (esbuild → lib/layer/telemetry-extension/index.cjs). Does nothing but run
- * the extension and exit with its status; all the work lives in ./main.ts.
+ * Bundle entry point (esbuild → lib/layer/telemetry-extension/index.cjs). Runs the extension
+ * and exits with its status (open sockets, e.g. an export still in flight, must not keep the
+ * process alive past SHUTDOWN). All the work lives in ./main.ts.
  */
+import { log } from './log';
 import { run } from './main';
 
-void run(process.env).then((code) => {
-  process.exitCode = code;
-});
+run(process.env).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    log.error('unexpected error, exiting', { error: error instanceof Error ? error.message : String(error) });
+    process.exit(1);
+  },
+);

@@ -8,7 +8,8 @@
  * delays the caller's next request on this environment (PostRuntimeExtensionsDuration).
  *
  * - `end-of-invocation`: after INVOKE N, wait for N's `platform.runtimeDone` (at most until the
- *   invocation deadline minus a margin), flush, then call `next`. Fresh data, paid per invocation.
+ *   invocation deadline minus a margin and a flush reserve), flush (no attempt starts after the
+ *   deadline minus the margin), then call `next`. Fresh data, paid per invocation.
  * - `periodically`: never blocks. At each invocation boundary, start a background flush if
  *   `intervalMs` passed since the last one. No timer (it would not fire while frozen anyway).
  * - `continuously`: never blocks. A background timer every `intervalMs` while thawed, plus the
@@ -25,7 +26,7 @@ export type InvokeDecision =
     /** Wait for `platform.runtimeDone` of `requestId` (until `waitUntil`), flush, then `next`. */
     readonly action: 'flush-then-next';
     readonly requestId: string;
-    /** Stop waiting for runtimeDone at this instant (epoch ms). */
+    /** Stop waiting for runtimeDone at this instant (epoch ms), leaving time to flush what came. */
     readonly waitUntil: number;
     /** No flush attempt may start after this instant (epoch ms). */
     readonly hardDeadline: number;
@@ -56,6 +57,8 @@ export interface StrategyOptions {
   readonly intervalMs: number;
   /** Stop blocking this long before the invocation deadline (a late extension times the invocation out). */
   readonly deadlineMarginMs?: number;
+  /** Stop waiting for runtimeDone this long before the margin, to flush what arrived anyway. */
+  readonly flushReserveMs?: number;
   /** A blocking flush gives up starting new attempts after this long (keeps a dead sink from holding every invocation). */
   readonly maxBlockingFlushMs?: number;
   /** Adaptive thresholds. */
@@ -95,6 +98,8 @@ export const ADAPTIVE_DEFAULTS: AdaptiveThresholds = {
 
 /** Default margin before the invocation deadline. */
 export const DEFAULT_DEADLINE_MARGIN_MS = 250;
+/** Default time kept for a flush when runtimeDone is late. */
+export const DEFAULT_FLUSH_RESERVE_MS = 250;
 /** Default budget of one blocking flush. */
 export const DEFAULT_MAX_BLOCKING_FLUSH_MS = 2_000;
 
@@ -105,11 +110,11 @@ export function blockingFlushDeadline(decision: { readonly hardDeadline: number 
 
 class EndOfInvocation implements FlushStrategy {
   readonly name = 'end-of-invocation' as const;
-  constructor(private readonly marginMs: number) {}
+  constructor(private readonly marginMs: number, private readonly reserveMs: number) {}
 
   onInvoke(invoke: InvokeInfo): InvokeDecision {
     const hardDeadline = invoke.deadlineMs - this.marginMs;
-    return { action: 'flush-then-next', requestId: invoke.requestId, waitUntil: hardDeadline, hardDeadline };
+    return { action: 'flush-then-next', requestId: invoke.requestId, waitUntil: hardDeadline - this.reserveMs, hardDeadline };
   }
 
   onFlushed(): void {}
@@ -170,9 +175,9 @@ export class Adaptive implements FlushStrategy {
   private readonly continuously: Continuously;
   private readonly thresholds: AdaptiveThresholds;
 
-  constructor(intervalMs: number, marginMs: number, thresholds: Partial<AdaptiveThresholds> = {}) {
+  constructor(intervalMs: number, marginMs: number, thresholds: Partial<AdaptiveThresholds> = {}, reserveMs = DEFAULT_FLUSH_RESERVE_MS) {
     this.thresholds = { ...ADAPTIVE_DEFAULTS, ...thresholds };
-    this.endOfInvocation = new EndOfInvocation(marginMs);
+    this.endOfInvocation = new EndOfInvocation(marginMs, reserveMs);
     this.continuously = new Continuously(intervalMs);
   }
 
@@ -215,14 +220,15 @@ function medianOf(values: number[]): number {
 /** The strategy named in the configuration. */
 export function createFlushStrategy(name: FlushStrategyName, options: StrategyOptions): FlushStrategy {
   const margin = options.deadlineMarginMs ?? DEFAULT_DEADLINE_MARGIN_MS;
+  const reserve = options.flushReserveMs ?? DEFAULT_FLUSH_RESERVE_MS;
   switch (name) {
     case 'end-of-invocation':
-      return new EndOfInvocation(margin);
+      return new EndOfInvocation(margin, reserve);
     case 'periodically':
       return new Periodically(options.intervalMs);
     case 'continuously':
       return new Continuously(options.intervalMs);
     case 'adaptive':
-      return new Adaptive(options.intervalMs, margin, options.adaptive);
+      return new Adaptive(options.intervalMs, margin, options.adaptive, reserve);
   }
 }

@@ -4,6 +4,7 @@ import {
   blockingFlushDeadline,
   createFlushStrategy,
   DEFAULT_DEADLINE_MARGIN_MS,
+  DEFAULT_FLUSH_RESERVE_MS,
   type FlushStrategy,
 } from '../../extension-src/flush/strategy';
 
@@ -19,7 +20,7 @@ class Clock {
 const invoke = (clock: Clock, id: string, timeoutMs = 3000) => ({ requestId: id, deadlineMs: clock.now + timeoutMs });
 
 describe('end-of-invocation', () => {
-  test('always waits for runtimeDone of this request, bounded by the deadline minus the margin', () => {
+  test('always waits for runtimeDone of this request, bounded by the deadline minus the margin and a flush reserve', () => {
     const clock = new Clock();
     const s = createFlushStrategy('end-of-invocation', { intervalMs: 1000 });
     expect(s.name).toBe('end-of-invocation');
@@ -28,7 +29,7 @@ describe('end-of-invocation', () => {
       expect(s.onInvoke(inv, clock.now)).toEqual({
         action: 'flush-then-next',
         requestId: id,
-        waitUntil: inv.deadlineMs - DEFAULT_DEADLINE_MARGIN_MS,
+        waitUntil: inv.deadlineMs - DEFAULT_DEADLINE_MARGIN_MS - DEFAULT_FLUSH_RESERVE_MS,
         hardDeadline: inv.deadlineMs - DEFAULT_DEADLINE_MARGIN_MS,
       });
       clock.advance(10);
@@ -36,9 +37,9 @@ describe('end-of-invocation', () => {
     expect(s.timerIntervalMs()).toBeUndefined();
   });
 
-  test('the margin is configurable', () => {
-    const s = createFlushStrategy('end-of-invocation', { intervalMs: 1000, deadlineMarginMs: 500 });
-    expect(s.onInvoke({ requestId: 'x', deadlineMs: 10_000 }, 0)).toMatchObject({ waitUntil: 9_500 });
+  test('the margin and the reserve are configurable', () => {
+    const s = createFlushStrategy('end-of-invocation', { intervalMs: 1000, deadlineMarginMs: 500, flushReserveMs: 100 });
+    expect(s.onInvoke({ requestId: 'x', deadlineMs: 10_000 }, 0)).toMatchObject({ waitUntil: 9_400, hardDeadline: 9_500 });
   });
 
   test('a blocking flush is bounded by its budget and by the hard deadline', () => {
