@@ -132,6 +132,21 @@ describe('OtlpReceiver', () => {
     await expect(receiver.waitForSpans(1, 20)).rejects.toThrow('timed out after 20 ms waiting for 1 span(s); received POST /x -> 200');
   });
 
+  test('a delayed response arrives after the delay', async () => {
+    receiver.enqueue({ delayMs: 30, status: 202 });
+    const started = Date.now();
+    const res = await post(`${receiver.url}/v1/logs`, Buffer.alloc(0), { 'content-type': 'application/x-protobuf' });
+    expect(res.status).toBe(202);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(25);
+  });
+
+  test('destroy: the client sees a reset', async () => {
+    receiver.enqueue({ destroy: true });
+    const error = await post(`${receiver.url}/v1/logs`, Buffer.alloc(0), { 'content-type': 'application/x-protobuf' }).catch((err: Error) => err);
+    expect((error as Error).message).toMatch(/socket hang up|ECONNRESET/);
+    expect(receiver.requests).toHaveLength(1);
+  });
+
   test('close() ends hanging requests', async () => {
     receiver.enqueue({ hang: true });
     const pending = post(`${receiver.url}/v1/logs`, Buffer.alloc(0), { 'content-type': 'application/x-protobuf' }).catch((err: Error) => err);
