@@ -47,7 +47,7 @@ export interface Timing {
   readonly blockingFlushGraceMs: number;
   /** Everything of SHUTDOWN ends this long before its `deadlineMs` (SIGKILL follows). */
   readonly shutdownMarginMs: number;
-  /** Longest wait at SHUTDOWN for the last invocation's `platform.report`. */
+  /** Longest wait at SHUTDOWN for the last invocation's `platform.report`, on top of the buffering timeout. */
   readonly finalReportWaitMs: number;
 }
 
@@ -227,7 +227,20 @@ export async function run(env: NodeJS.ProcessEnv, deps: RunDeps = {}): Promise<n
     maxBlockingFlushMs: timing.maxBlockingFlushMs,
   });
   const loop = new ExportLoop({ queue, sink, counters, warnings, now });
-  const lifecycle = new Lifecycle({ api, sink, queue, tracker, loop, counters, listener, strategy, timing, now, subscribed: subscription === 'subscribed' });
+  const lifecycle = new Lifecycle({
+    api,
+    sink,
+    queue,
+    tracker,
+    loop,
+    counters,
+    listener,
+    strategy,
+    timing,
+    now,
+    subscribed: subscription === 'subscribed',
+    bufferingTimeoutMs: config.buffering.timeoutMs,
+  });
   log.info('started', { sink: sink.name, strategy: strategy.name, port: listener.port, types: config.types.join(','), subscription });
   return lifecycle.loop();
 }
@@ -244,6 +257,8 @@ interface LifecycleParts {
   readonly timing: Timing;
   readonly now: () => number;
   readonly subscribed: boolean;
+  /** The subscription's buffering timeout: Lambda may hold an event this long before sending it. */
+  readonly bufferingTimeoutMs: number;
 }
 
 /** The `next` loop, after a successful init. */
@@ -301,10 +316,11 @@ class Lifecycle {
     const start = now();
     const hardEnd = event.deadlineMs - timing.shutdownMarginMs;
 
-    // 1. The last invocation's platform.report is only produced after it ended: give it a moment.
+    // 1. The last invocation's platform.report is only produced after it ended, and may sit in
+    //    Lambda's buffer for up to the buffering timeout: give it a moment, at most 30% of the budget.
     const lastRequestId = this.lastRequestId;
     if (this.p.subscribed && lastRequestId !== undefined && !tracker.hasReport(lastRequestId)) {
-      const waitMs = Math.min(timing.finalReportWaitMs, (hardEnd - start) * 0.3);
+      const waitMs = Math.min(timing.finalReportWaitMs + this.p.bufferingTimeoutMs, (hardEnd - start) * 0.3);
       const wait = deadlineSignal(waitMs);
       await tracker.waitForReport(lastRequestId, wait.signal);
       wait.cancel();
