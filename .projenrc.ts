@@ -57,6 +57,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'esbuild',
     'tsx',
     'protobufjs',
+    // The official OTLP .proto files (its build/protos), for decoding in tests independently of the encoder.
+    '@opentelemetry/otlp-grpc-exporter-base@0.38.0',
     'fast-check',
     'cdk-nag@^2',
     'typescript@~6.0.0',
