@@ -19,11 +19,12 @@ interface Call {
 /** A sink whose export calls stay pending until the test answers them. */
 class ManualSink implements Sink {
   readonly name = 'manual';
-  constructor(private readonly counters: Counters) {}
   readonly calls: Call[] = [];
   inFlight = 0;
   maxInFlight = 0;
   private arrived: Array<() => void> = [];
+
+  constructor(private readonly counters: Counters) {}
 
   export(batch: readonly ParsedEvent[], deadline: number): Promise<ExportOutcome> {
     this.inFlight++;
