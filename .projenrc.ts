@@ -128,6 +128,25 @@ project.eslint?.addOverride({
 project.preCompileTask.exec('tsx projenrc/bundle-extension.ts');
 project.preCompileTask.exec('tsc -p extension-src/tsconfig.json');
 
+// The demo (README's main command): synthesizes the example app, runs it in the local Lambda
+// emulator and shows what the extension exported to a local OTLP receiver.
+project.addTask('demo', {
+  description: 'Run the example function with the telemetry layer in the local Lambda emulator',
+  steps: [{ spawn: 'pre-compile' }, { exec: 'tsx test/demo/demo.ts' }],
+});
+
+// Benchmarks print figures; they never fail on timing.
+project.addTask('bench', {
+  description: 'Benchmark the built layer against floors measured in the same run (cold start, overhead, throughput, memory, size, shutdown)',
+  steps: [{ spawn: 'pre-compile' }, { exec: 'tsx test/bench/run.ts', receiveArgs: true }],
+});
+
+// The long soak; CI runs a short variant inside the jest suite.
+project.addTask('soak', {
+  description: 'Soak the layer in the emulator: 10,000 invocations with function logs, RSS and loss checked',
+  steps: [{ spawn: 'pre-compile' }, { exec: 'tsx test/reliability/soak.ts', receiveArgs: true }],
+});
+
 // Python bindings, built offline: pacmak generates the code only, then `python -m build` builds
 // wheel + sdist from the local pip mirror (the stock pacmak step wants PyPI, unreachable here).
 // Under CI=true projen's `package` runs only package:js, so .ci/run calls this task explicitly.
