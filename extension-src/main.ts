@@ -179,7 +179,7 @@ export async function run(env: NodeJS.ProcessEnv, deps: RunDeps = {}): Promise<n
 
   const counters = new Counters();
   const warnings = new RateLimitedLog(5, 60_000);
-  const queue = new BoundedQueue<ParsedEvent>();
+  const queue = new BoundedQueue<ParsedEvent>(config.queue);
   const tracker = new InvocationTracker(queue);
 
   let sink: Sink;

@@ -4,3 +4,4 @@ export * from './flush-strategy';
 export * from './telemetry-sink';
 export * from './telemetry-extension-layer';
 export * from './nodejs-source';
+export * from './queue-limits';

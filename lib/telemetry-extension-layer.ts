@@ -7,6 +7,7 @@ import { extensionEnvironment } from './config/environment';
 import { FlushStrategy } from './flush-strategy';
 import { assertLayerBuilt } from './layer-asset';
 import { NodeJsSource } from './nodejs-source';
+import { TelemetryQueueLimits } from './queue-limits';
 import { TelemetrySink } from './telemetry-sink';
 import { TelemetryType } from './telemetry-type';
 
@@ -64,6 +65,14 @@ export interface TelemetryExtensionLayerProps {
    * @default - 1,000 events, 256 KiB or 25 ms, whichever comes first
    */
   readonly buffering?: TelemetryBuffering;
+
+  /**
+   * Bounds of the extension's queue between listener and sink, i.e. of the memory it takes
+   * from the function.
+   *
+   * @default - 20,000 events or 4 MiB of event JSON, whichever comes first
+   */
+  readonly queue?: TelemetryQueueLimits;
 
   /**
    * Where the extension sends telemetry.

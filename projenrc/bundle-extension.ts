@@ -79,16 +79,18 @@ export interface BundleResult {
 }
 
 export async function bundleExtension(layerDir: string = DEFAULT_LAYER_DIR): Promise<BundleResult> {
-  const codeDir = path.join(layerDir, EXTENSION_NAME);
-  const extensionsDir = path.join(layerDir, 'extensions');
-  fs.rmSync(layerDir, { recursive: true, force: true });
+  // Build aside, then swap in only if something changed: parallel builds (jest runs, watch
+  // tasks) never see the layer folder missing or half-written.
+  const building = `${layerDir}.building-${process.pid}`;
+  fs.rmSync(building, { recursive: true, force: true });
+  const codeDir = path.join(building, EXTENSION_NAME);
+  const extensionsDir = path.join(building, 'extensions');
   fs.mkdirSync(codeDir, { recursive: true });
   fs.mkdirSync(extensionsDir, { recursive: true });
 
-  const outfile = path.join(codeDir, 'index.cjs');
   await esbuild.build({
     entryPoints: [ENTRY],
-    outfile,
+    outfile: path.join(codeDir, 'index.cjs'),
     bundle: true,
     platform: 'node',
     target: 'node18',
@@ -111,13 +113,35 @@ export async function bundleExtension(layerDir: string = DEFAULT_LAYER_DIR): Pro
       '__TELEMETRY_EXTENSION_VERSION__': JSON.stringify(packageVersion()),
     },
   });
-
   const launcher = path.join(extensionsDir, EXTENSION_NAME);
   fs.writeFileSync(launcher, LAUNCHER, { mode: 0o755 });
   fs.chmodSync(launcher, 0o755);
 
-  const code = fs.readFileSync(outfile);
+  if (fs.existsSync(layerDir) && sameContent(building, layerDir)) {
+    fs.rmSync(building, { recursive: true, force: true });
+  } else {
+    const old = `${layerDir}.old-${process.pid}`;
+    if (fs.existsSync(layerDir)) fs.renameSync(layerDir, old);
+    fs.renameSync(building, layerDir);
+    fs.rmSync(old, { recursive: true, force: true });
+  }
+
+  const code = fs.readFileSync(path.join(layerDir, EXTENSION_NAME, 'index.cjs'));
   return { layerDir, bundleBytes: code.length, bundleGzipBytes: zlib.gzipSync(code, { level: 9 }).length };
+}
+
+/** Same files, bytes and modes. */
+function sameContent(a: string, b: string): boolean {
+  const list = (dir: string): string[] =>
+    fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }).sort();
+  const files = list(a);
+  if (JSON.stringify(files) !== JSON.stringify(list(b))) return false;
+  return files.every((f) => {
+    const sa = fs.statSync(path.join(a, f));
+    const sb = fs.statSync(path.join(b, f));
+    if (sa.isDirectory() || sb.isDirectory()) return sa.isDirectory() === sb.isDirectory();
+    return sa.mode === sb.mode && fs.readFileSync(path.join(a, f)).equals(fs.readFileSync(path.join(b, f)));
+  });
 }
 
 function kib(bytes: number): string {

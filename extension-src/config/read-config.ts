@@ -190,6 +190,10 @@ export function readConfig(env: NodeJS.ProcessEnv): ExtensionConfig {
       maxBytes: readInt(env, ENV.BUFFERING_MAX_BYTES, LIMITS.bufferingMaxBytes),
       timeoutMs: readInt(env, ENV.BUFFERING_TIMEOUT_MS, LIMITS.bufferingTimeoutMs),
     },
+    queue: {
+      maxItems: readInt(env, ENV.QUEUE_MAX_ITEMS, LIMITS.queueMaxItems),
+      maxBytes: readInt(env, ENV.QUEUE_MAX_BYTES, LIMITS.queueMaxBytes),
+    },
     flush: {
       strategy: readChoice(env, ENV.FLUSH_STRATEGY, FLUSH_STRATEGIES, DEFAULTS.flushStrategy),
       intervalMs: readInt(env, ENV.FLUSH_INTERVAL_MS, LIMITS.flushIntervalMs),

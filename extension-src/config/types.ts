@@ -28,6 +28,11 @@ export interface BufferingConfig {
   readonly timeoutMs: number;
 }
 
+export interface QueueConfig {
+  readonly maxItems: number;
+  readonly maxBytes: number;
+}
+
 export interface FlushConfig {
   readonly strategy: FlushStrategyName;
   /** For `periodically` and `continuously`. */
@@ -41,6 +46,7 @@ export interface ExtensionConfig {
   readonly port: number;
   readonly types: readonly TelemetryTypeName[];
   readonly buffering: BufferingConfig;
+  readonly queue: QueueConfig;
   readonly flush: FlushConfig;
   readonly sink: SinkConfig;
 }

@@ -15,14 +15,16 @@
  * is serialised again to measure it.
  */
 
+import { LIMITS } from '../../lib/config/contract';
+
 export interface QueueLimits {
   readonly maxItems: number;
   readonly maxBytes: number;
 }
 
 export const DEFAULT_QUEUE_LIMITS: QueueLimits = {
-  maxItems: 20_000,
-  maxBytes: 4 * 1024 * 1024,
+  maxItems: LIMITS.queueMaxItems.default,
+  maxBytes: LIMITS.queueMaxBytes.default,
 };
 
 /** Called synchronously with every accepted batch, in order. Must be cheap and must not throw. */

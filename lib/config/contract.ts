@@ -27,6 +27,10 @@ export const ENV = {
   BUFFERING_MAX_BYTES: 'TELEMETRY_EXTENSION_BUFFERING_MAX_BYTES',
   /** Telemetry API buffering: max milliseconds before a batch is sent, decimal. */
   BUFFERING_TIMEOUT_MS: 'TELEMETRY_EXTENSION_BUFFERING_TIMEOUT_MS',
+  /** The extension's queue between listener and sink: max events, decimal. */
+  QUEUE_MAX_ITEMS: 'TELEMETRY_EXTENSION_QUEUE_MAX_ITEMS',
+  /** The extension's queue between listener and sink: max bytes (of received JSON), decimal. */
+  QUEUE_MAX_BYTES: 'TELEMETRY_EXTENSION_QUEUE_MAX_BYTES',
   /** Flush strategy: one of {@link FLUSH_STRATEGIES}. */
   FLUSH_STRATEGY: 'TELEMETRY_EXTENSION_FLUSH_STRATEGY',
   /** Flush interval in milliseconds for `periodically` and `continuously`, decimal. */
@@ -85,6 +89,13 @@ export const LIMITS = {
   bufferingMaxItems: { min: 1000, max: 10000, default: 1000 } as IntRange,
   bufferingMaxBytes: { min: 262144, max: 1048576, default: 262144 } as IntRange,
   bufferingTimeoutMs: { min: 25, max: 30000, default: 25 } as IntRange,
+  /**
+   * The queue between listener and sink. Defaults: two of the largest deliveries the Telemetry API
+   * can make (2 x 10,000 events; 4 MiB of JSON), small enough for a 128 MB function. When it is
+   * full the listener answers 503 and Lambda keeps the events and resends them.
+   */
+  queueMaxItems: { min: 1, max: 1_000_000, default: 20_000 } as IntRange,
+  queueMaxBytes: { min: 1024, max: 512 * 1024 * 1024, default: 4 * 1024 * 1024 } as IntRange,
   /** Flush interval for `periodically` / `continuously`. */
   flushIntervalMs: { min: 1, max: 15 * 60 * 1000, default: 1000 } as IntRange,
   /** One export request. */

@@ -12,6 +12,7 @@ import {
 } from './validate';
 import { TelemetryBuffering } from '../buffering';
 import { FlushStrategy } from '../flush-strategy';
+import { TelemetryQueueLimits } from '../queue-limits';
 import { TelemetrySink } from '../telemetry-sink';
 import { TelemetryType } from '../telemetry-type';
 
@@ -20,6 +21,7 @@ export interface ExtensionSettings {
   readonly port?: number;
   readonly types?: TelemetryType[];
   readonly buffering?: TelemetryBuffering;
+  readonly queue?: TelemetryQueueLimits;
   readonly sink?: TelemetrySink;
   readonly flushStrategy?: FlushStrategy;
 }
@@ -46,6 +48,7 @@ export function extensionEnvironment(scope: IConstruct, settings: ExtensionSetti
     [ENV.PORT]: numberString(port),
     [ENV.TYPES]: types.join(','),
     ...bufferingEnvironment(settings.buffering ?? {}),
+    ...queueEnvironment(settings.queue ?? {}),
     ...flushEnvironment(settings.flushStrategy ?? FlushStrategy.adaptive()),
     ...sinkEnvironment(scope, settings.sink ?? TelemetrySink.stdout()),
   };
@@ -65,6 +68,18 @@ function bufferingEnvironment(buffering: TelemetryBuffering): { [key: string]: s
     [ENV.BUFFERING_MAX_ITEMS]: numberString(maxItems),
     [ENV.BUFFERING_MAX_BYTES]: numberString(maxBytes),
     [ENV.BUFFERING_TIMEOUT_MS]: numberString(timeoutMs),
+  };
+}
+
+function queueEnvironment(queue: TelemetryQueueLimits): { [key: string]: string } {
+  const maxItems = queue.maxItems ?? LIMITS.queueMaxItems.default;
+  validateIntInRange('queue.maxItems', maxItems, LIMITS.queueMaxItems);
+  const maxBytes = queue.maxBytes
+    ? sizeBytes('queue.maxBytes', queue.maxBytes, LIMITS.queueMaxBytes) ?? queue.maxBytes.toBytes()
+    : LIMITS.queueMaxBytes.default;
+  return {
+    [ENV.QUEUE_MAX_ITEMS]: numberString(maxItems),
+    [ENV.QUEUE_MAX_BYTES]: numberString(maxBytes),
   };
 }
 

@@ -44,9 +44,7 @@ export function sizeBytes(prop: string, value: Size, range: IntRange): number | 
   if (value.isUnresolved()) return undefined;
   const bytes = value.toBytes();
   if (!inRange(bytes, range)) {
-    throw new Error(
-      `${prop} must be from ${range.min / 1024} KiB to ${range.max / 1024} KiB (${range.min} to ${range.max} bytes), got ${bytes} bytes`,
-    );
+    throw new Error(`${prop} must be from ${formatBytes(range.min)} to ${formatBytes(range.max)} (${range.min} to ${range.max} bytes), got ${bytes} bytes`);
   }
   return bytes;
 }
@@ -92,4 +90,10 @@ function formatMillis(ms: number): string {
   if (ms >= 60_000 && ms % 60_000 === 0) return `${ms / 60_000} min`;
   if (ms >= 1000 && ms % 1000 === 0) return `${ms / 1000} s`;
   return `${ms} ms`;
+}
+
+function formatBytes(bytes: number): string {
+  const mib = 1024 * 1024;
+  if (bytes >= mib && bytes % mib === 0) return `${bytes / mib} MiB`;
+  return `${bytes / 1024} KiB`;
 }

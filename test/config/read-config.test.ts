@@ -18,6 +18,7 @@ describe('readConfig defaults', () => {
       port: 4243,
       types: ['platform'],
       buffering: { maxItems: 1000, maxBytes: 262144, timeoutMs: 25 },
+      queue: { maxItems: 20000, maxBytes: 4194304 },
       flush: { strategy: 'adaptive', intervalMs: 1000 },
       sink: {
         kind: 'stdout',
@@ -46,6 +47,8 @@ describe('readConfig with every variable set', () => {
       [ENV.BUFFERING_MAX_ITEMS]: '10000',
       [ENV.BUFFERING_MAX_BYTES]: '1048576',
       [ENV.BUFFERING_TIMEOUT_MS]: '30000',
+      [ENV.QUEUE_MAX_ITEMS]: '10',
+      [ENV.QUEUE_MAX_BYTES]: '2048',
       [ENV.FLUSH_STRATEGY]: 'continuously',
       [ENV.FLUSH_INTERVAL_MS]: '250',
       [ENV.SINK]: 'otlp',
@@ -62,6 +65,7 @@ describe('readConfig with every variable set', () => {
       port: 8080,
       types: ['platform', 'function', 'extension'],
       buffering: { maxItems: 10000, maxBytes: 1048576, timeoutMs: 30000 },
+      queue: { maxItems: 10, maxBytes: 2048 },
       flush: { strategy: 'continuously', intervalMs: 250 },
       sink: {
         kind: 'otlp',

@@ -49,6 +49,16 @@ describe('TelemetryExtensionLayer props reach the template', () => {
     });
   });
 
+  test('queue limits', () => {
+    const telemetry = new TelemetryExtensionLayer(newStack(), 'Telemetry', {
+      queue: { maxItems: 500, maxBytes: Size.kibibytes(512) },
+    });
+    expect(telemetry.environment).toMatchObject({
+      TELEMETRY_EXTENSION_QUEUE_MAX_ITEMS: '500',
+      TELEMETRY_EXTENSION_QUEUE_MAX_BYTES: '524288',
+    });
+  });
+
   test.each([
     [FlushStrategy.adaptive(), { TELEMETRY_EXTENSION_FLUSH_STRATEGY: 'adaptive' }],
     [FlushStrategy.endOfInvocation(), { TELEMETRY_EXTENSION_FLUSH_STRATEGY: 'end-of-invocation' }],

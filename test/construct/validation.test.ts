@@ -19,6 +19,19 @@ describe('every prop is validated at synth with the prop, the value and what is 
     );
   });
 
+  test.each([0, 1_000_001])('queue.maxItems %p', (maxItems) => {
+    expect(synthWith({ queue: { maxItems } })).toThrow(`queue.maxItems must be an integer from 1 to 1000000, got ${maxItems}`);
+  });
+
+  test.each([
+    [Size.bytes(1023), 1023],
+    [Size.mebibytes(513), 537919488],
+  ])('queue.maxBytes %#', (maxBytes, bytes) => {
+    expect(synthWith({ queue: { maxBytes } })).toThrow(
+      `queue.maxBytes must be from 1 KiB to 512 MiB (1024 to 536870912 bytes), got ${bytes} bytes`,
+    );
+  });
+
   test('types must not be empty', () => {
     expect(synthWith({ types: [] })).toThrow('types must name at least one of platform, function, extension, got []');
   });
@@ -40,7 +53,7 @@ describe('every prop is validated at synth with the prop, the value and what is 
     [Size.kibibytes(1025), 1049600],
   ])('buffering.maxBytes %#', (maxBytes, bytes) => {
     expect(synthWith({ buffering: { maxBytes } })).toThrow(
-      `buffering.maxBytes must be from 256 KiB to 1024 KiB (262144 to 1048576 bytes), got ${bytes} bytes`,
+      `buffering.maxBytes must be from 256 KiB to 1 MiB (262144 to 1048576 bytes), got ${bytes} bytes`,
     );
   });
 
