@@ -6,13 +6,18 @@ import * as path from 'path';
 import { App, Duration, Stack, StackProps } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { FlushStrategy, TelemetryExtensionLayer, TelemetrySink, TelemetryType } from '../../lib';
+import { FlushStrategy, NodeJsSource, TelemetryExtensionLayer, TelemetryQueueLimits, TelemetrySink, TelemetryType } from '../../lib';
 
 export interface ExampleStackProps extends StackProps {
-  /** OTLP/HTTP base endpoint. */
-  readonly otlpEndpoint: string;
+  /** OTLP/HTTP base endpoint (the default sink). */
+  readonly otlpEndpoint?: string;
+  /** Another sink instead of OTLP to `otlpEndpoint`. */
+  readonly sink?: TelemetrySink;
   readonly flushStrategy?: FlushStrategy;
   readonly logFormat?: lambda.LoggingFormat;
+  readonly queue?: TelemetryQueueLimits;
+  readonly nodeJs?: NodeJsSource;
+  readonly types?: TelemetryType[];
 }
 
 export const EXAMPLE_STACK_NAME = 'TelemetryExample';
@@ -33,9 +38,11 @@ export class ExampleStack extends Stack {
       loggingFormat: props.logFormat ?? lambda.LoggingFormat.TEXT,
     });
     this.telemetry = new TelemetryExtensionLayer(this, 'Telemetry', {
-      types: [TelemetryType.PLATFORM, TelemetryType.FUNCTION],
-      sink: TelemetrySink.otlp({ endpoint: props.otlpEndpoint, serviceName: 'telemetry-example' }),
+      types: props.types ?? [TelemetryType.PLATFORM, TelemetryType.FUNCTION],
+      sink: props.sink ?? TelemetrySink.otlp({ endpoint: props.otlpEndpoint ?? 'http://127.0.0.1:4318', serviceName: 'telemetry-example' }),
       flushStrategy: props.flushStrategy,
+      queue: props.queue,
+      nodeJs: props.nodeJs,
     });
     this.telemetry.attachTo(this.fn);
   }

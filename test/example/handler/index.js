@@ -5,6 +5,12 @@ exports.handler = async (event) => {
   if (action === 'fail') {
     throw new Error('the example function was asked to fail');
   }
+  if (action === 'slow') {
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+  if (action === 'crash') {
+    process.exit(3);
+  }
   if (action === 'hang') {
     await new Promise((resolve) => setTimeout(resolve, 60_000));
   }

@@ -1,0 +1,87 @@
+/**
+ * End-to-end harness: synthesize the example CDK app, take the layer asset and the function's
+ * environment straight from `cdk.out`, and run them in the local Lambda emulator with a local
+ * OTLP receiver as the sink's endpoint. Everything is real: processes, HTTP, the bundled layer.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { EXAMPLE_FUNCTION_ID, EXAMPLE_STACK_NAME, ExampleStackProps, synthExample } from '../example/app';
+import { readCdkFunction, type CdkFunctionInfo } from '../emulator/cdk-out';
+import { LambdaEmulator, type EmulatorOptions } from '../emulator/emulator';
+import { OtlpReceiver } from '../support/otlp-receiver';
+
+export interface ExampleRun {
+  readonly emulator: LambdaEmulator;
+  readonly receiver: OtlpReceiver;
+  readonly fn: CdkFunctionInfo;
+  readonly assemblyDir: string;
+  /** Stops everything and removes the cloud assembly. */
+  close(): Promise<void>;
+}
+
+export interface ExampleRunOptions {
+  /** Stack props; the OTLP endpoint defaults to the receiver. Gets the receiver's URL. */
+  readonly stack?: (receiverUrl: string) => Omit<ExampleStackProps, 'otlpEndpoint'> & { otlpEndpoint?: string };
+  /** Emulator options on top of what cdk.out says. */
+  readonly emulator?: Partial<EmulatorOptions>;
+  /** Extra or overriding function environment (e.g. a broken setting). */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Directory the CDK app synthesizes from (for resolving a bundled Node.js package). */
+  readonly appDir?: string;
+}
+
+export async function runExample(options: ExampleRunOptions = {}): Promise<ExampleRun> {
+  const receiver = await OtlpReceiver.start({ waitTimeoutMs: 20_000 });
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-cdk-out-'));
+  const cwd = process.cwd();
+  let assemblyDir: string;
+  try {
+    if (options.appDir) process.chdir(options.appDir);
+    assemblyDir = synthExample(outdir, { otlpEndpoint: receiver.url, ...options.stack?.(receiver.url) });
+  } finally {
+    process.chdir(cwd);
+  }
+  const fn = readCdkFunction(assemblyDir, EXAMPLE_STACK_NAME, undefined);
+  if (!fn.logicalId.startsWith(EXAMPLE_FUNCTION_ID)) throw new Error(`unexpected function ${fn.logicalId}`);
+  const layerDir = fn.layers[0]?.assetDir;
+  if (!layerDir || !fn.codeAssetDir) {
+    throw new Error(`cdk.out has no layer or code asset for ${fn.logicalId}: ${JSON.stringify(fn.layers)}`);
+  }
+  if (Object.keys(fn.nonLiteralEnv).length > 0) {
+    throw new Error(`environment values unknown before deploy: ${Object.keys(fn.nonLiteralEnv).join(', ')}`);
+  }
+  const emulator = await LambdaEmulator.start({
+    layerDir,
+    handlerDir: fn.codeAssetDir,
+    handler: fn.handler,
+    env: { ...fn.env, ...options.env },
+    functionName: 'telemetry-example',
+    memorySizeMB: fn.memorySizeMB,
+    timeoutMs: fn.timeoutSeconds * 1000,
+    logFormat: logFormatOf(fn),
+    ...options.emulator,
+  });
+  return {
+    emulator,
+    receiver,
+    fn,
+    assemblyDir,
+    close: async () => {
+      await emulator.close();
+      await receiver.close();
+      fs.rmSync(outdir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** `LoggingConfig.LogFormat` of the function in the template (where CDK's `loggingFormat` goes). */
+function logFormatOf(fn: CdkFunctionInfo): 'JSON' | 'Text' {
+  const template = JSON.parse(fs.readFileSync(fn.templateFile, 'utf8'));
+  return template.Resources[fn.logicalId].Properties.LoggingConfig?.LogFormat === 'JSON' ? 'JSON' : 'Text';
+}
+
+/** The value of a string attribute of a decoded OTLP item. */
+export function attr(item: { readonly attributes: Readonly<Record<string, unknown>> }, key: string): unknown {
+  return item.attributes[key];
+}
