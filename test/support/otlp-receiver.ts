@@ -46,6 +46,8 @@ export type { DecodedLog, DecodedMetric, DecodedSpan, Signal } from './otlp-prot
 export interface ReceivedRequest {
   /** Arrival order, from 0. */
   readonly seq: number;
+  /** Epoch ms when the whole body had arrived (before it is answered). */
+  readonly receivedAt: number;
   readonly method: string;
   /** Path without the query string. */
   readonly path: string;
@@ -301,6 +303,7 @@ export class OtlpReceiver {
       : { status: 400, body: JSON.stringify({ code: 3, message: decodeError }), headers: { 'content-type': 'application/json' } };
     this.requests.push({
       seq: this.requests.length,
+      receivedAt: Date.now(),
       method: req.method ?? '',
       path,
       signal,
