@@ -1,10 +1,11 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { request } from './http-client';
 import {
   closeAll, makeLayer, probes, startEmulator,
 } from './helpers';
+import { request } from './http-client';
+import { restrictedPath } from '../emulator/restricted-path';
 
 afterEach(closeAll);
 
@@ -13,7 +14,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 describe('Extensions API: register', () => {
   test('answers 200 with an identifier and the function metadata; accountId only with the feature', async () => {
     // GIVEN
-    const layerDir = makeLayer({ plain: {}, 'with-account': { acceptAccountId: true } });
+    const layerDir = makeLayer({ 'plain': {}, 'with-account': { acceptAccountId: true } });
 
     // WHEN
     const emu = await startEmulator({ layerDir, functionName: 'my-fn', handler: 'handlers.echo', accountId: '210987654321' });
@@ -186,10 +187,23 @@ describe('Extensions API: events', () => {
   });
 
   test('the path option replaces PATH: a `#!/usr/bin/env node` extension then cannot start (Extension.Crash)', async () => {
-    const emu = await startEmulator({ layerDir: makeLayer({ "needs-node": {} }), path: '/nonexistent' });
+    const binDir = restrictedPath(fs.mkdtempSync(path.join(os.tmpdir(), 'emu-bin-')), ['env', 'sh']);
+
+    const emu = await startEmulator({ layerDir: makeLayer({ 'needs-node': {} }), path: binDir });
 
     expect(emu.inits[0]).toMatchObject({ status: 'failure', errorType: 'Extension.Crash' });
     expect(emu.linesOf('needs-node').join('\n')).toMatch(/node/);
+    fs.rmSync(binDir, { recursive: true, force: true });
+  });
+
+  test('restrictedPath hides node from shell launchers', async () => {
+    const binDir = restrictedPath(fs.mkdtempSync(path.join(os.tmpdir(), 'emu-bin-')), ['env', 'sh']);
+    const script = '#!/usr/bin/env sh\nif command -v node >/dev/null; then echo "node found"; else echo "no node here"; fi\n';
+
+    const emu = await startEmulator({ layerDir: makeLayer({ 'shell-only': { script } }), path: binDir });
+
+    expect(emu.linesOf('shell-only')).toEqual(['no node here']);
+    fs.rmSync(binDir, { recursive: true, force: true });
   });
 
   test('only regular files directly in extensions/ are launched', async () => {
@@ -215,7 +229,11 @@ describe('Extensions API: init/error and exit/error', () => {
     // THEN
     expect(probes(emu, 'broken', 'init-error')[0]).toEqual({ kind: 'init-error', status: 202, body: { status: 'OK' } });
     expect(emu.extensionErrors).toEqual([expect.objectContaining({
-      kind: 'init', extensionName: 'broken', functionErrorType: 'Extension.ConfigInvalid', body, accepted: true,
+      kind: 'init',
+      extensionName: 'broken',
+      functionErrorType: 'Extension.ConfigInvalid',
+      body,
+      accepted: true,
       headers: expect.objectContaining({ 'lambda-extension-function-error-type': 'Extension.ConfigInvalid' }),
     })]);
     expect(emu.inits[0]).toMatchObject({ status: 'error', errorType: 'Extension.ConfigInvalid', errorMessage: 'Error parsing event data.' });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { request } from './http-client';
 import { closeAll, startEmulator } from './helpers';
+import { request } from './http-client';
 
 afterEach(closeAll);
 

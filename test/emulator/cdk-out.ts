@@ -2,6 +2,9 @@
  * Reads a synthesized cloud assembly (`cdk.out`) to find what the emulator needs for one Lambda
  * function: its layers' asset folders, literal environment variables, runtime, architecture,
  * memory, timeout, handler and code asset folder.
+ *
+ * Note: asset folders are copies made by the CDK; `fs.copyFile` keeps the executable bit of an
+ * extension launcher, a zip file asset (`Code.fromAsset('x.zip')`) is not unpacked here.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -68,16 +71,34 @@ function findTemplate(assemblyDir: string, stackName: string, seen: string[]): s
   return undefined;
 }
 
-function assetDir(assemblyDir: string, templateFile: string, resource: Resource): string | undefined {
-  const assetPath = resource.Metadata?.['aws:asset:path'];
-  if (typeof assetPath !== 'string') return undefined;
+/**
+ * The asset folder of a function (`Code`) or layer (`Content`): from `Metadata['aws:asset:path']`
+ * (written when asset metadata is on, as with the CDK CLI), else by matching the literal `S3Key`
+ * with an object key in the assembly's asset manifests.
+ */
+function assetDir(templateFile: string, resource: Resource): string | undefined {
   // Asset paths are relative to the (possibly nested) assembly folder that holds the template.
   const base = path.dirname(templateFile);
-  const resolved = path.resolve(base, assetPath);
-  return fs.existsSync(resolved) ? resolved : path.resolve(assemblyDir, assetPath);
+  const assetPath = resource.Metadata?.['aws:asset:path'];
+  if (typeof assetPath === 'string') return path.resolve(base, assetPath);
+  const s3Key = (resource.Properties?.Code ?? resource.Properties?.Content)?.S3Key;
+  return typeof s3Key === 'string' ? assetByObjectKey(base, s3Key) : undefined;
 }
 
-function layerInfo(assemblyDir: string, templateFile: string, resources: Record<string, Resource>, reference: unknown): CdkLayerInfo {
+function assetByObjectKey(assemblyDir: string, objectKey: string): string | undefined {
+  for (const file of fs.readdirSync(assemblyDir).filter((name) => name.endsWith('.assets.json'))) {
+    const manifest = readJson(path.join(assemblyDir, file)) as {
+      files?: Record<string, { source?: { path?: string }; destinations?: Record<string, { objectKey?: string }> }>;
+    };
+    for (const asset of Object.values(manifest.files ?? {})) {
+      const matches = Object.values(asset.destinations ?? {}).some((d) => d.objectKey === objectKey);
+      if (matches && asset.source?.path) return path.resolve(assemblyDir, asset.source.path);
+    }
+  }
+  return undefined;
+}
+
+function layerInfo(templateFile: string, resources: Record<string, Resource>, reference: unknown): CdkLayerInfo {
   if (typeof reference === 'string') return { reference, unresolvedReason: 'external layer ARN: its content is not in the assembly' };
   const ref = (reference as { Ref?: unknown } | null)?.Ref;
   if (typeof ref !== 'string') return { reference, unresolvedReason: 'layer given by a CloudFormation expression other than Ref' };
@@ -85,9 +106,9 @@ function layerInfo(assemblyDir: string, templateFile: string, resources: Record<
   if (resource?.Type !== 'AWS::Lambda::LayerVersion') {
     return { reference, logicalId: ref, unresolvedReason: `Ref ${ref} is not an AWS::Lambda::LayerVersion of this stack` };
   }
-  const dir = assetDir(assemblyDir, templateFile, resource);
+  const dir = assetDir(templateFile, resource);
   return dir === undefined
-    ? { reference, logicalId: ref, unresolvedReason: `layer ${ref} has no aws:asset:path metadata (synthesize with asset metadata enabled)` }
+    ? { reference, logicalId: ref, unresolvedReason: `layer ${ref} is not an asset of this assembly (no aws:asset:path metadata, no matching S3Key)` }
     : { reference, logicalId: ref, assetDir: dir };
 }
 
@@ -126,8 +147,8 @@ export function readCdkFunction(assemblyDir: string, stackName: string, function
     architecture: Array.isArray(props.Architectures) && typeof props.Architectures[0] === 'string' ? props.Architectures[0] : 'x86_64',
     memorySizeMB: typeof props.MemorySize === 'number' ? props.MemorySize : 128,
     timeoutSeconds: typeof props.Timeout === 'number' ? props.Timeout : 3,
-    codeAssetDir: assetDir(assemblyDir, templateFile, resource),
-    layers: ((props.Layers ?? []) as unknown[]).map((reference) => layerInfo(assemblyDir, templateFile, resources, reference)),
+    codeAssetDir: assetDir(templateFile, resource),
+    layers: ((props.Layers ?? []) as unknown[]).map((reference) => layerInfo(templateFile, resources, reference)),
     env,
     nonLiteralEnv,
   };

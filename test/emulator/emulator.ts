@@ -66,7 +66,7 @@ export class LambdaEmulator {
   private nextInitPhase: InitPhase = 'init';
   private chain: Promise<unknown> = Promise.resolve();
   private closed = false;
-  private readonly killOnExit = (): void => this.sandbox?.dispose();
+  private readonly killOnExit: () => void;
 
   private constructor(private readonly options: EmulatorOptions) {
     this.hub = new TelemetryHub({
@@ -79,6 +79,7 @@ export class LambdaEmulator {
       },
       onChange: () => this.notifier.notify(),
     });
+    this.killOnExit = () => this.sandbox?.dispose();
     process.on('exit', this.killOnExit);
   }
 

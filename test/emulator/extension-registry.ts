@@ -5,8 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { sendJson } from './http-util';
-import type { ManagedProcess } from './processes';
 import type { Tracing } from './platform-events';
+import type { ManagedProcess } from './processes';
 
 export type ExtensionEventType = 'INVOKE' | 'SHUTDOWN';
 export const EXTENSION_EVENT_TYPES: readonly ExtensionEventType[] = ['INVOKE', 'SHUTDOWN'];

@@ -92,8 +92,13 @@ export const platform = {
   },
 
   runtimeDone(args: {
-    requestId: string; status: PhaseStatus; errorType?: string; durationMs: number; producedBytes?: number;
-    spans?: readonly Span[]; tracing?: Tracing;
+    requestId: string;
+    status: PhaseStatus;
+    errorType?: string;
+    durationMs: number;
+    producedBytes?: number;
+    spans?: readonly Span[];
+    tracing?: Tracing;
   }): Record<string, unknown> {
     return withOptional({
       requestId: args.requestId,
@@ -103,8 +108,14 @@ export const platform = {
   },
 
   report(args: {
-    requestId: string; status: PhaseStatus; errorType?: string; durationMs: number; memorySizeMB: number;
-    maxMemoryUsedMB: number; initDurationMs?: number; tracing?: Tracing;
+    requestId: string;
+    status: PhaseStatus;
+    errorType?: string;
+    durationMs: number;
+    memorySizeMB: number;
+    maxMemoryUsedMB: number;
+    initDurationMs?: number;
+    tracing?: Tracing;
   }): Record<string, unknown> {
     const durationMs = roundMs(args.durationMs);
     return withOptional({

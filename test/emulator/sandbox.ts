@@ -3,10 +3,10 @@
  * Invoke, freeze / thaw and SHUTDOWN phases (lambda-apis.md §3). A reset replaces the whole
  * sandbox; the emulator keeps the telemetry stream and the history across sandboxes.
  */
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import * as path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import {
   ExtensionRegistry, MAX_EXTENSIONS, type ExtensionAgent, type ExtensionEventType, type InvokeEvent,
 } from './extension-registry';
@@ -81,6 +81,14 @@ export function listExtensionFiles(layerDir: string | undefined): string[] {
   }).sort();
 }
 
+/**
+ * One event-loop turn: output a process wrote before its last API call is already in the pipe,
+ * and is read (and logged) before the phase ends.
+ */
+function settle(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 function describeExit(info: ExitInfo): string {
   if (info.spawnError !== undefined) return info.spawnError;
   return info.signal ? `signal: ${info.signal}` : `exit status ${info.code}`;
@@ -139,6 +147,7 @@ export class Sandbox {
         this.runtimeProcess = this.spawn('runtime', 'runtime', command, args, this.config.runtimeEnv);
         await this.until(() => this.initFailure ?? (this.runtimeReady && this.registry.agents.every((a) => a.initReady)));
       }
+      await settle();
     } finally {
       clearTimeout(timer);
     }
@@ -212,6 +221,7 @@ export class Sandbox {
     }), this.config.timeoutMs);
     try {
       await this.until(() => inv.failure ?? (inv.runtimeDoneEmitted && this.extensionsDone(inv)));
+      await settle();
     } finally {
       clearTimeout(timer);
     }
@@ -325,13 +335,20 @@ export class Sandbox {
         proc.signal('SIGKILL');
       }
     }
-    const deadlineTimer = setTimeout(() => {
+    let deadlineTimer: NodeJS.Timeout | undefined;
+    const killAtDeadline = (): void => {
+      const early = deadlineMs - Date.now();
+      if (early > 0) {
+        deadlineTimer = setTimeout(killAtDeadline, early); // timers may fire a millisecond early
+        return;
+      }
       for (const [name, proc] of this.extensionProcesses) {
         if (!proc.alive) continue;
         killed.set(name, 'at-deadline');
         proc.signal('SIGKILL');
       }
-    }, Math.max(0, deadlineMs - Date.now()));
+    };
+    deadlineTimer = setTimeout(killAtDeadline, Math.max(0, deadlineMs - Date.now()));
     await Promise.all([...this.extensionProcesses.values()].map((p) => p.exited));
     clearTimeout(deadlineTimer);
     for (const p of this.extensionProcesses.values()) p.signal('SIGKILL'); // leftovers in the groups
@@ -392,7 +409,11 @@ export class Sandbox {
 
   private spawn(name: string, kind: ProcessKind, command: string, args: readonly string[], env: Record<string, string>): ManagedProcess {
     return new ManagedProcess({
-      name, kind, command, args, env,
+      name,
+      kind,
+      command,
+      args,
+      env,
       cwd: this.config.handlerDir,
       onLine: this.deps.onLine,
       onExit: (proc, info) => this.onExit(proc, info),

@@ -3,10 +3,10 @@
  * replay of earlier events to a new subscriber, and fan-out to each subscriber's dispatcher.
  */
 import { categoryOf, isoTime, platform, type TelemetryCategory, type TelemetryEvent } from './platform-events';
+import type { Subscription } from './telemetry-api';
 import {
   TelemetryDispatcher, type BufferLimit, type DeliveryRecord, type RetryPolicy,
 } from './telemetry-dispatcher';
-import type { Subscription } from './telemetry-api';
 
 /** A subscription and everything delivered to it. */
 export interface SubscriberRecord {
