@@ -34,6 +34,14 @@ export interface ParsedBatch {
 
 const MAX_ISSUES_IN_REASON = 3;
 
+/**
+ * Deepest nesting of objects and arrays in one event, the event itself being level 1. Lambda's
+ * own records need 4 (event, record, spans, span); JSON log lines get plenty of room. Deeper
+ * values would overflow the stack of the recursive serialisers downstream (`JSON.stringify`, the
+ * OTLP encoders) and cost their whole batch, so such an event is invalid here.
+ */
+export const MAX_EVENT_DEPTH = 64;
+
 const schemas: Readonly<Record<string, v.GenericSchema<unknown, TelemetryEvent> | undefined>> = EVENT_SCHEMAS;
 
 /**
@@ -58,6 +66,10 @@ export function parseBatch(body: unknown, receivedAt: number): ParsedBatch {
     const type = raw.type;
     if (typeof type !== 'string') {
       invalid.push({ index, reason: `type: expected a string, got ${describe(type)}` });
+      continue;
+    }
+    if (nestedDeeperThan(item, MAX_EVENT_DEPTH)) {
+      invalid.push({ index, type, reason: `nested deeper than ${MAX_EVENT_DEPTH} levels` });
       continue;
     }
     const schema = Object.hasOwn(schemas, type) ? schemas[type] : undefined;
@@ -97,6 +109,29 @@ function fillSpanTimes(event: TelemetryEvent, receivedAt: number): void {
   for (const span of record.spans) {
     if (Number.isNaN(span.startMs)) span.startMs = receivedAt;
   }
+}
+
+/**
+ * Is `value` nested more than `limit` levels deep (objects and arrays; `value` is level 1)?
+ * Iterative, so a hostile value cannot overflow the stack here either.
+ */
+export function nestedDeeperThan(value: unknown, limit: number): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  const values: object[] = [value];
+  const depths: number[] = [1];
+  while (values.length > 0) {
+    const current = values.pop() as Record<string, unknown>;
+    const depth = depths.pop() as number;
+    if (depth > limit) return true;
+    for (const key in current) {
+      const child = current[key];
+      if (child !== null && typeof child === 'object') {
+        values.push(child);
+        depths.push(depth + 1);
+      }
+    }
+  }
+  return false;
 }
 
 function summarize(issues: readonly v.BaseIssue<unknown>[]): string {
