@@ -33,6 +33,8 @@ export interface ParsedBatch {
 }
 
 const MAX_ISSUES_IN_REASON = 3;
+/** An issue's message quotes the value it got: keep a hostile long value out of the logs. */
+const MAX_ISSUE_MESSAGE_CHARS = 160;
 
 /**
  * Deepest nesting of objects and arrays in one event, the event itself being level 1. Lambda's
@@ -137,7 +139,8 @@ export function nestedDeeperThan(value: unknown, limit: number): boolean {
 function summarize(issues: readonly v.BaseIssue<unknown>[]): string {
   const parts = issues.slice(0, MAX_ISSUES_IN_REASON).map((issue) => {
     const path = v.getDotPath(issue);
-    return path ? `${path}: ${issue.message}` : issue.message;
+    const message = issue.message.length > MAX_ISSUE_MESSAGE_CHARS ? `${issue.message.slice(0, MAX_ISSUE_MESSAGE_CHARS)}...` : issue.message;
+    return path ? `${path}: ${message}` : message;
   });
   if (issues.length > MAX_ISSUES_IN_REASON) parts.push(`(${issues.length - MAX_ISSUES_IN_REASON} more)`);
   return parts.join('; ');
