@@ -105,6 +105,19 @@ describe('Extensions API: identifier checks', () => {
   });
 });
 
+describe('Extensions API: next', () => {
+  test('a second next while the extension already waits is refused with 403 Extension.InvalidExtensionState', async () => {
+    const emu = await startEmulator({ layerDir: makeLayer({ waiting: {} }) });
+
+    const answer = await request(emu.runtimeApi, 'GET', '/2020-01-01/extension/event/next', {
+      headers: { 'Lambda-Extension-Identifier': emu.extensions()[0].id },
+    });
+
+    expect(answer.status).toBe(403);
+    expect(answer.body.errorType).toBe('Extension.InvalidExtensionState');
+  });
+});
+
 describe('Extensions API: events', () => {
   test('INVOKE carries deadlineMs, requestId, invokedFunctionArn and tracing only with a trace header; SHUTDOWN carries deadlineMs and shutdownReason', async () => {
     // GIVEN

@@ -66,6 +66,15 @@ describe('Runtime API and the Node runtime', () => {
     expect(answer.body.errorType).toBe('InvalidStateTransition');
   });
 
+  test('a second next while the runtime waits answers 403 InvalidStateTransition', async () => {
+    const emu = await startEmulator();
+
+    const answer = await request(emu.runtimeApi, 'GET', '/2018-06-01/runtime/invocation/next');
+
+    expect(answer.status).toBe(403);
+    expect(answer.body.errorType).toBe('InvalidStateTransition');
+  });
+
   test('an unknown path answers 404', async () => {
     const emu = await startEmulator();
 

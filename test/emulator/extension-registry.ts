@@ -55,6 +55,11 @@ export class ExtensionAgent {
     public readonly process: ManagedProcess | undefined,
   ) {}
 
+  /** Is a `next` request of this agent open right now? */
+  public get waiting(): boolean {
+    return this.pendingNext !== undefined && !this.pendingNext.destroyed;
+  }
+
   public wants(eventType: ExtensionEventType): boolean {
     return this.events.includes(eventType);
   }

@@ -471,7 +471,7 @@ export class Sandbox {
   }
 
   public extensionNext(agent: ExtensionAgent, res: ServerResponse): ApiError | undefined {
-    if (agent.state === 'InitError' || agent.state === 'ExitError') {
+    if (agent.state === 'InitError' || agent.state === 'ExitError' || agent.waiting) {
       return {
         errorType: 'Extension.InvalidExtensionState',
         errorMessage: `State transition from ${agent.state} to Ready failed for extension ${agent.id}. Error: State transition is not allowed`,
@@ -528,6 +528,12 @@ export class Sandbox {
 
   public runtimeNext(res: ServerResponse): ApiError | undefined {
     const inv = this.current;
+    if (this.runtimePendingNext && !this.runtimePendingNext.destroyed) {
+      return {
+        errorType: 'InvalidStateTransition',
+        errorMessage: 'State transition from Ready to Ready failed for runtime. Error: State transition is not allowed',
+      };
+    }
     if (this.phase === 'init' && !this.runtimeReady) {
       this.runtimeReady = true;
       this.emit('platform.initRuntimeDone', platform.initRuntimeDone({ phase: this.initPhase, status: 'success' }));
