@@ -310,8 +310,9 @@ class Lifecycle {
   }
 
   private async shutdown(event: ShutdownEvent): Promise<number> {
-    const { tracker, loop, sink, counters, timing, now } = this.p;
+    const { tracker, loop, sink, counters, timing, now, queue } = this.p;
     this.timer.stop();
+    queue.acceptEverything();
     const reason = (event.shutdownReason ?? 'unknown').toLowerCase();
     const start = now();
     const hardEnd = event.deadlineMs - timing.shutdownMarginMs;

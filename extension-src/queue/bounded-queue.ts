@@ -31,7 +31,7 @@ export const DEFAULT_QUEUE_LIMITS: QueueLimits = {
 export type OfferListener<T> = (events: readonly T[]) => void;
 
 export class BoundedQueue<T> {
-  readonly limits: QueueLimits;
+  private currentLimits: QueueLimits;
   private items: T[] = [];
   private itemBytes: number[] = [];
   private head = 0;
@@ -40,7 +40,7 @@ export class BoundedQueue<T> {
   private availableWaiters: Array<() => void> = [];
 
   constructor(limits: Partial<QueueLimits> = {}) {
-    this.limits = { ...DEFAULT_QUEUE_LIMITS, ...limits };
+    this.currentLimits = { ...DEFAULT_QUEUE_LIMITS, ...limits };
     if (!(this.limits.maxItems >= 1) || !(this.limits.maxBytes >= 1)) {
       throw new RangeError(`queue limits must be at least 1, got maxItems=${this.limits.maxItems} maxBytes=${this.limits.maxBytes}`);
     }
@@ -79,6 +79,20 @@ export class BoundedQueue<T> {
       for (const wake of waiters) wake();
     }
     return true;
+  }
+
+  /** The limits in force. */
+  get limits(): QueueLimits {
+    return this.currentLimits;
+  }
+
+  /**
+   * Stop refusing batches, for good. At SHUTDOWN the process exits within Lambda's deadline, so
+   * the memory bound protects nothing any more, while a batch refused with 503 now would be
+   * resent after the extension has gone: lost.
+   */
+  acceptEverything(): void {
+    this.currentLimits = { maxItems: Number.POSITIVE_INFINITY, maxBytes: Number.POSITIVE_INFINITY };
   }
 
   /** Remove and return up to `maxItems` events from the head, oldest first. */

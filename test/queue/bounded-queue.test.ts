@@ -137,3 +137,15 @@ describe('BoundedQueue', () => {
     expect(listener).toHaveBeenCalledWith([1]);
   });
 });
+
+describe('BoundedQueue.acceptEverything (SHUTDOWN)', () => {
+  test('accepts batches a full queue refused before', () => {
+    const queue = new BoundedQueue<number>({ maxItems: 2, maxBytes: 100 });
+    expect(queue.offer([1, 2], 10)).toBe(true);
+    expect(queue.offer([3], 10)).toBe(false);
+    queue.acceptEverything();
+    expect(queue.offer([3], 10)).toBe(true);
+    expect(queue.offer([4, 5, 6], 1000)).toBe(true);
+    expect(queue.take(10)).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+});

@@ -208,6 +208,11 @@ export class OtlpReceiver {
     return this.waitFor(() => this.logs().length >= n, `${n} log record(s)`, timeoutMs).then(() => this.logs());
   }
 
+  /** Resolves once `check` holds (re-checked on every arrival), e.g. "every invocation has its span". */
+  waitUntil(check: () => boolean, description: string, timeoutMs?: number): Promise<void> {
+    return this.waitFor(check, description, timeoutMs);
+  }
+
   /** Plain JSON mode: resolves with the parsed bodies once at least `n` were accepted. */
   waitForJson(n: number, timeoutMs?: number): Promise<unknown[]> {
     return this.waitFor(() => this.jsonBodies().length >= n, `${n} JSON body(ies)`, timeoutMs).then(() => this.jsonBodies());

@@ -3,6 +3,7 @@ exports.handler = async (event) => {
   const action = (event && event.action) || 'ok';
   console.log(`handling ${action}`);
   if (action === 'fail') {
+    console.warn('about to fail');
     throw new Error('the example function was asked to fail');
   }
   if (action === 'slow') {
