@@ -20,10 +20,11 @@ import {
   ManagedProcess, peakRssBytes, waitAllStopped, type ExitInfo, type OutputLine, type ProcessKind,
 } from './processes';
 import { invocationHeaders, writeInvocation, type RuntimeOutcome } from './runtime-api';
+import { shutdownProcesses } from './shutdown';
 import type { Subscription } from './telemetry-api';
 import type { TelemetryHub } from './telemetry-hub';
 import type {
-  ExtensionErrorRecord, ExtensionExitRecord, InitRecord, ProcessExitRecord, ShutdownReason, ShutdownRecord,
+  ExtensionErrorRecord, InitRecord, ShutdownReason, ShutdownRecord,
 } from './types';
 
 export interface SandboxConfig {
@@ -321,82 +322,18 @@ export class Sandbox {
   private async runShutdown(reason: ShutdownReason): Promise<ShutdownRecord> {
     this.phase = 'shutdown';
     if (this.frozen) this.thaw();
-    const startedAt = Date.now();
-    const deadlineMs = startedAt + this.config.shutdownBudgetMs;
-    const runtime = this.runtimeProcess ? await this.stopRuntime(this.runtimeProcess) : undefined;
-    const killed = new Map<string, ExtensionExitRecord['killed']>();
-    for (const [name, proc] of this.extensionProcesses) {
-      if (!proc.alive) continue;
-      const agent = this.registry.byName(name);
-      if (agent?.wants('SHUTDOWN')) {
-        agent.deliver({ eventType: 'SHUTDOWN', deadlineMs, shutdownReason: reason });
-      } else {
-        killed.set(name, 'not-registered-for-shutdown');
-        proc.signal('SIGKILL');
-      }
-    }
-    let deadlineTimer: NodeJS.Timeout | undefined;
-    const killAtDeadline = (): void => {
-      const early = deadlineMs - Date.now();
-      if (early > 0) {
-        deadlineTimer = setTimeout(killAtDeadline, early); // timers may fire a millisecond early
-        return;
-      }
-      for (const [name, proc] of this.extensionProcesses) {
-        if (!proc.alive) continue;
-        killed.set(name, 'at-deadline');
-        proc.signal('SIGKILL');
-      }
-    };
-    deadlineTimer = setTimeout(killAtDeadline, Math.max(0, deadlineMs - Date.now()));
-    await Promise.all([...this.extensionProcesses.values()].map((p) => p.exited));
-    clearTimeout(deadlineTimer);
-    for (const p of this.extensionProcesses.values()) p.signal('SIGKILL'); // leftovers in the groups
+    const record = await shutdownProcesses({
+      reason,
+      runtime: this.runtimeProcess,
+      extensions: this.extensionProcesses,
+      registry: this.registry,
+      budgetMs: this.config.shutdownBudgetMs,
+      runtimeBudgetMs: this.config.runtimeShutdownBudgetMs,
+    });
     this.deps.hub.closeSubscribers();
     this.phase = 'dead';
-    const extensions = [...this.extensionProcesses].map(([name, proc]): ExtensionExitRecord => {
-      const info = proc.exitInfo as ExitInfo;
-      const agent = this.registry.byName(name);
-      return {
-        name,
-        pid: proc.pid,
-        registered: agent !== undefined,
-        events: agent?.events ?? [],
-        shutdownDeliveredAt: agent?.shutdownDeliveredAt,
-        exitCode: info.code,
-        signal: info.signal,
-        exitedAt: info.at,
-        exitAfterMs: Math.max(0, info.at - (agent?.shutdownDeliveredAt ?? startedAt)),
-        killed: killed.get(name),
-      };
-    });
     this.deps.notifier.notify();
-    return { reason, startedAt, deadlineMs, endedAt: Date.now(), runtime, extensions };
-  }
-
-  private async stopRuntime(proc: ManagedProcess): Promise<ProcessExitRecord> {
-    const termAt = Date.now();
-    let killed = false;
-    let timer: NodeJS.Timeout | undefined;
-    if (proc.alive) {
-      proc.signal('SIGTERM');
-      timer = setTimeout(() => {
-        killed = true;
-        proc.signal('SIGKILL');
-      }, this.config.runtimeShutdownBudgetMs);
-    }
-    const info = await proc.exited;
-    clearTimeout(timer);
-    proc.signal('SIGKILL');
-    return {
-      name: 'runtime',
-      pid: proc.pid,
-      exitCode: info.code,
-      signal: info.signal,
-      exitedAt: info.at,
-      exitAfterMs: Math.max(0, info.at - termAt),
-      killed: killed ? 'runtime-budget' : undefined,
-    };
+    return record;
   }
 
   /** Kills everything at once (emulator close). */
