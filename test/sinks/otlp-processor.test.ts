@@ -11,6 +11,9 @@ const NONE = signalsOf(false, false);
 const T = signalsOf(true, false);
 const M = signalsOf(false, true);
 const MT = signalsOf(true, true);
+/** platform.report: metrics and its REPORT log record (plus the span when it closes it). */
+const ML = signalsOf(false, true, true);
+const MTL = signalsOf(true, true, true);
 const L = signalsOf(false, false, true);
 
 /** Deterministic ids: trace 000..01, 000..02; span 00..01, ... */
@@ -60,8 +63,8 @@ describe('invocation spans', () => {
       expect(child.parentSpanContext?.isRemote).toBe(false);
     }
     expect(ms(byName(batch.spans, 'responseLatency'))).toEqual({ start: Date.parse('2022-10-21T14:05:03.165Z'), end: Date.parse('2022-10-21T14:05:03.165Z') + 2598 });
-    // start: nothing; runtimeDone: traces; report: metrics only (span already closed).
-    expect(batch.contributions).toEqual([M, T, M]);
+    // start: nothing; runtimeDone: traces; report: metrics and its REPORT log (span already closed).
+    expect(batch.contributions).toEqual([M, T, ML]);
   });
 
   test('docs fixture: span start values that are not ISO-8601 still become child spans', () => {
@@ -100,7 +103,7 @@ describe('invocation spans', () => {
     const batch = p.process(parse([raw.start(T0, REQ1, TRACE_HEADER), raw.managedReport(T0 + 900, REQ1, 42.5)]));
     const server = byName(batch.spans, 'orders-api');
     expect(ms(server)).toEqual({ start: T0, end: T0 + 42.5 });
-    expect(batch.contributions).toEqual([M, MT]);
+    expect(batch.contributions).toEqual([M, MTL]);
     expect(p.openInvocations).toBe(0);
   });
 
@@ -278,7 +281,7 @@ describe('metrics and other events', () => {
       raw.logsDropped(T0 + 20, 7),
       raw.unknown(T0 + 30),
     ]));
-    expect(batch.contributions).toEqual([M, M, M, NONE]);
+    expect(batch.contributions).toEqual([ML, ML, M, NONE]);
     const data = batch.metrics.toMetricData(T0, T0 + 30);
     const names = data.map((d) => d.descriptor.name).sort();
     expect(names).toEqual([

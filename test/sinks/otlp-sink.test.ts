@@ -159,11 +159,23 @@ describe.each<[OtlpProtocolName, string]>([
       [9, 'INFO', 'init log'],
       [17, 'ERROR', 'something failed'],
       [9, 'INFO', { order: 42 }],
+      [17, 'ERROR', expect.stringMatching(/^REPORT RequestId: [0-9a-f-]+\tDuration: 121\.5 ms\tBilled Duration: 122 ms\tMemory Size: 512 MB\tMax Memory Used: 90 MB\tStatus: error$/)],
     ]);
+    const report = logs.find((l) => String(l.body).startsWith('REPORT'))!;
+    expect(report.attributes).toMatchObject({
+      'aws.lambda.log.source': 'platform.report',
+      'aws.lambda.duration_ms': 121.5,
+      'aws.lambda.billed_duration_ms': 122,
+      'aws.lambda.memory_size_mb': 512,
+      'aws.lambda.max_memory_used_mb': 90,
+      'aws.lambda.invocation.status': 'error',
+    });
     expect(logs[0].traceId).toBeUndefined();
-    for (const log of logs.slice(1)) {
+    for (const log of logs.slice(1, 3)) {
       expect(log).toMatchObject({ traceId: TRACE_ID, spanId: server.spanId, attributes: { 'faas.invocation_id': REQ1, 'aws.lambda.log.source': 'function' } });
     }
+    // The REPORT record belongs to the invocation's trace too.
+    expect(logs[3]).toMatchObject({ traceId: TRACE_ID, spanId: server.spanId, attributes: { 'faas.invocation_id': REQ1 } });
     expect(logs[1].timeUnixNano).toBe(BigInt(T0 + 5) * 1_000_000n);
     expect(logs[0].resource['service.name']).toBe('orders');
   });

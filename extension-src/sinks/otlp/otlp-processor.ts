@@ -41,6 +41,7 @@ import {
   type ExtensionLogEvent,
   type FunctionLogEvent,
   type ParsedEvent,
+  type PlatformReportEvent,
   type Span as PlatformSpan,
   type Tracing,
 } from '../../telemetry/schemas';
@@ -257,7 +258,8 @@ export class OtlpProcessor {
         // Closes the span only when no runtimeDone did (managed instances, timeouts).
         const traced = this.open.has(r.requestId)
           && this.close(r.requestId, event.timeMs, m.durationMs, r.status ?? 'success', r.errorType, r.spans, r.tracing, out, false);
-        return signalsOf(traced, true);
+        out.logs.push(this.reportLogRecord(event));
+        return signalsOf(traced, true, true);
       }
       case 'platform.logsDropped':
         out.metrics.record(FAAS_METRICS.logsDropped, event.record.droppedRecords, event.timeMs);
@@ -473,6 +475,52 @@ export class OtlpProcessor {
       droppedAttributesCount: 0,
       droppedEventsCount: 0,
       droppedLinksCount: 0,
+    };
+  }
+
+  /**
+   * The invocation's `platform.report` as one log record: the REPORT line Lambda users know from
+   * CloudWatch Logs, with its figures as attributes, in the invocation's trace. (The invocation's
+   * span has ended by the time the report arrives, and metrics aggregate, so this is where the
+   * per-invocation billed duration and memory live.)
+   */
+  private reportLogRecord(event: PlatformReportEvent): ReadableLogRecord {
+    const r = event.record;
+    const m = r.metrics;
+    const attributes: LogAttributes = { 'aws.lambda.log.source': event.type, 'faas.invocation_id': r.requestId };
+    const figures: Array<[label: string, key: string, value: number | undefined, unit: string]> = [
+      ['Duration', 'aws.lambda.duration_ms', m.durationMs, 'ms'],
+      ['Billed Duration', 'aws.lambda.billed_duration_ms', m.billedDurationMs, 'ms'],
+      ['Memory Size', 'aws.lambda.memory_size_mb', m.memorySizeMB, 'MB'],
+      ['Max Memory Used', 'aws.lambda.max_memory_used_mb', m.maxMemoryUsedMB, 'MB'],
+      ['Init Duration', 'aws.lambda.init_duration_ms', m.initDurationMs, 'ms'],
+      ['Restore Duration', 'aws.lambda.restore_duration_ms', m.restoreDurationMs, 'ms'],
+    ];
+    let body = `REPORT RequestId: ${r.requestId}`;
+    for (const [label, key, value, unit] of figures) {
+      if (value === undefined) continue;
+      attributes[key] = value;
+      body += `\t${label}: ${value} ${unit}`;
+    }
+    const status = r.status ?? 'success';
+    attributes['aws.lambda.invocation.status'] = status;
+    if (status !== 'success') body += `\tStatus: ${status}`;
+    if (r.errorType) {
+      attributes['error.type'] = r.errorType;
+      body += `\tError Type: ${r.errorType}`;
+    }
+    const ctx = this.open.get(r.requestId) ?? this.closed.get(r.requestId);
+    return {
+      hrTime: millisToHrTime(event.timeMs),
+      hrTimeObserved: millisToHrTime(event.timeMs),
+      spanContext: ctx ? { traceId: ctx.traceId, spanId: ctx.spanId, traceFlags: ctx.traceFlags } : undefined,
+      severityText: status === 'success' ? 'INFO' : 'ERROR',
+      severityNumber: severityNumber(status === 'success' ? 'INFO' : 'ERROR'),
+      body,
+      resource: this.options.resource,
+      instrumentationScope: this.options.scope,
+      attributes,
+      droppedAttributesCount: 0,
     };
   }
 
