@@ -8,6 +8,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { FileSystem } from 'aws-cdk-lib';
 import { bundleExtension } from '../../projenrc/bundle-extension';
+import { ensureCompiled } from '../support/compiled';
 
 const ROOT = path.join(__dirname, '..', '..');
 
@@ -167,9 +168,7 @@ describe('the launcher', () => {
 
 describe('the npm package', () => {
   test('contains the layer folder and the compiled library, not the extension sources', () => {
-    if (!fs.existsSync(path.join(ROOT, 'lib', 'index.js'))) {
-      throw new Error('lib/index.js is missing: run "npx projen compile" (or the build) before this test');
-    }
+    ensureCompiled();
     const [pack] = JSON.parse(
       execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }),
     );

@@ -7,6 +7,7 @@
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { ensureCompiled } from '../support/compiled';
 
 const ROOT = path.join(__dirname, '..', '..');
 const DIST = path.join(ROOT, 'dist', 'python');
@@ -28,9 +29,7 @@ describe('Python wheel', () => {
   let assembly: { name: string; version: string; types: Record<string, { kind: string; name: string }> };
 
   beforeAll(() => {
-    if (!fs.existsSync(ASSEMBLY)) {
-      throw new Error('.jsii is missing: run "npx projen compile" (or the build) before this test');
-    }
+    ensureCompiled();
     const stale = !newest('.whl') || fs.statSync(newest('.whl')!).mtimeMs < fs.statSync(ASSEMBLY).mtimeMs;
     if (stale) {
       execFileSync('npx', ['projen', 'package:python'], { cwd: ROOT, stdio: 'pipe' });
