@@ -1,16 +1,22 @@
 import type { ParsedEvent } from '../telemetry/schemas';
 
-/** What became of one hand-over to a sink. */
+/**
+ * What was settled during one call: events of this hand-over, and of earlier ones whose requests
+ * the sink had kept for retry. Events still kept appear in a later outcome (at the latest at
+ * `shutdown`).
+ */
 export interface ExportOutcome {
   /** Events delivered (for OTLP: events whose records were delivered or that produced none). */
   readonly exported: number;
-  /** Events given up on (permanent error, retry budget exhausted, deadline). Already counted. */
+  /** Events given up on (permanent error, retry backlog full, shutdown). Already counted. */
   readonly dropped: number;
 }
 
 /**
  * A destination for telemetry. The processor stage hands it validated events in arrival order.
- * Implementations never reject: failures are retried within `deadline`, then counted as dropped.
+ * Implementations never reject: failures are retried within `deadline`; failures that may pass
+ * (5xx, 429, timeouts, connection errors, the deadline) are kept, bounded, and retried at the next
+ * call; the rest are counted as dropped.
  */
 export interface Sink {
   readonly name: string;
@@ -21,7 +27,8 @@ export interface Sink {
   export(events: readonly ParsedEvent[], deadline: number): Promise<ExportOutcome>;
   /**
    * Emit whatever the sink still holds (for OTLP: invocations that never got their closing
-   * event, self-telemetry metrics) and release resources. Called once, at SHUTDOWN.
+   * event, self-telemetry metrics; requests kept for retry), drop and count what cannot be sent by
+   * `deadline`, and release resources. Called once, at SHUTDOWN.
    */
   shutdown(deadline: number): Promise<ExportOutcome>;
 }

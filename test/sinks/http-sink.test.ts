@@ -94,17 +94,21 @@ describe('HttpSink', () => {
     expect(receiver.requests.map((r) => (r.body as { events: unknown[] }).events.length)).toEqual([2, 2, 1]);
   });
 
-  test('deadline already passed: nothing sent, all dropped', async () => {
+  test('deadline already passed: nothing sent, all kept; the next export sends them', async () => {
     make();
-    expect(await sink.export(fixture('01-rust-runtime-cold-start-init-events.json'), Date.now() - 1)).toEqual({ exported: 0, dropped: 5 });
+    expect(await sink.export(fixture('01-rust-runtime-cold-start-init-events.json'), Date.now() - 1)).toEqual({ exported: 0, dropped: 0 });
     expect(receiver.requests).toHaveLength(0);
+    expect(await sink.export([], Date.now() + 10_000)).toEqual({ exported: 5, dropped: 0 });
+    expect(receiver.requests).toHaveLength(1);
   });
 
   test('per-request timeout against a hanging server', async () => {
     make({ timeoutMs: 50, retryPolicy: { initialBackoffMs: 1, maxBackoffMs: 1, multiplier: 1, maxElapsedMs: 10_000, maxAttempts: 2 } });
     receiver.enqueue({ hang: true }, { hang: true });
-    expect(await sink.export(parse([raw.functionLog(T0, 'x')]), Date.now() + 10_000)).toEqual({ exported: 0, dropped: 1 });
+    expect(await sink.export(parse([raw.functionLog(T0, 'x')]), Date.now() + 10_000)).toEqual({ exported: 0, dropped: 0 });
     expect(counters.failedExports).toBe(2);
+    expect(await sink.shutdown(Date.now() - 1)).toEqual({ exported: 0, dropped: 1 });
+    expect(counters.dropped).toBe(1);
   });
 
   test('after shutdown, exports are dropped', async () => {

@@ -232,32 +232,40 @@ describe('OtlpSink delivery', () => {
     expect(clock.sleeps).toEqual([]);
   });
 
-  test('no attempt after the deadline: everything with records is dropped, nothing sent', async () => {
+  test('no attempt after the deadline: nothing sent, everything kept; the next export sends it', async () => {
     const { sink: s, counters } = sink();
     const outcome = await s.export(fixture('02-rust-runtime-invoke-success.json'), Date.now() - 1);
     // The cold start's platform.start carries faas.coldstarts, so all three had records.
-    expect(outcome).toEqual({ exported: 0, dropped: 3 });
-    expect(counters.dropped).toBe(3);
+    expect(outcome).toEqual({ exported: 0, dropped: 0 });
+    expect(counters.dropped).toBe(0);
     expect(receiver.requests).toHaveLength(0);
+    expect(s.backlog.size).toBe(3);
+    expect(await s.export([], soon())).toEqual({ exported: 3, dropped: 0 });
+    expect(receiver.spans()).toHaveLength(3);
+    expect(s.backlog.size).toBe(0);
   });
 
-  test('a Retry-After beyond the deadline ends the batch at once', async () => {
+  test('a Retry-After beyond the deadline ends the attempts at once; the request is kept and sent at shutdown', async () => {
     const { sink: s } = sink();
     receiver.enqueue({ status: 503, headers: { 'retry-after': '120' }, match: 'metrics' });
     const outcome = await s.export(parse([raw.report(T0, REQ1, 10)]), Date.now() + 5_000);
-    expect(outcome).toEqual({ exported: 0, dropped: 1 });
+    expect(outcome).toEqual({ exported: 0, dropped: 0 });
     expect(receiver.requestsFor('metrics')).toHaveLength(1);
     expect(clock.sleeps).toEqual([]);
+    expect(await s.shutdown(soon())).toEqual({ exported: 1, dropped: 0 });
+    expect(receiver.requestsFor('metrics').length).toBeGreaterThanOrEqual(2);
   });
 
-  test('a hanging collector: each attempt times out, the batch is given up', async () => {
+  test('a hanging collector: each attempt times out, the request is kept; dropped and counted at shutdown', async () => {
     const retryPolicy = { initialBackoffMs: 10, maxBackoffMs: 10, multiplier: 2, maxElapsedMs: 10_000, maxAttempts: 2 };
     const { sink: s, counters } = sink({ timeoutMs: 100, retryPolicy });
     receiver.enqueue({ hang: true }, { hang: true });
     const outcome = await s.export(parse([raw.functionLog(T0, 'x')]), soon());
-    expect(outcome).toEqual({ exported: 0, dropped: 1 });
+    expect(outcome).toEqual({ exported: 0, dropped: 0 });
     expect(counters.failedExports).toBe(2);
     expect(receiver.requestsFor('logs')).toHaveLength(2);
+    expect(await s.shutdown(Date.now() - 1)).toEqual({ exported: 0, dropped: 1 });
+    expect(counters.dropped).toBe(1);
   });
 
   test('a connection reset is retried', async () => {

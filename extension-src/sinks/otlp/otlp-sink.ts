@@ -3,10 +3,14 @@
  * @opentelemetry/otlp-transformer's serializers (protobuf or JSON, never by hand) and POSTed to
  * `<endpoint>/v1/traces|metrics|logs`, each signal concurrently, each with retry (./retry.ts).
  *
+ * Requests that fail for a reason that may pass are kept and sent again at the next export (see
+ * ../retry-backlog.ts): a collector outage loses nothing while the backlog holds.
+ *
  * Accounting: an event is exported when every request that carried records derived from it was
  * delivered (events that produce no record, e.g. `platform.start` or unknown types, count as
- * exported); otherwise it is dropped. Dropped events and failed attempts are added to the
- * counters here; `exported` is the caller's to add from the outcome.
+ * exported at once); it is dropped when one of them is dropped. An outcome counts what was
+ * settled during the call, events of earlier calls included. Dropped events and failed attempts
+ * are added to the counters here; `exported` is the caller's to add from the outcome.
  */
 import type { InstrumentationScope } from '@opentelemetry/core';
 import {
@@ -26,11 +30,12 @@ import type { Counters } from '../../stats/counters';
 import type { ParsedEvent } from '../../telemetry/schemas';
 import { HttpTransport } from '../http-transport';
 import { EXTENSION_VERSION, type ResourceAttributes } from '../resource';
-import { withRetry, type RetryClock, type RetryPolicy } from '../retry';
+import type { RetryClock, RetryPolicy } from '../retry';
+import { EventGroup, RetryBacklog, type BacklogLimits, type BacklogRequest, type Tally } from '../retry-backlog';
 import type { ExportOutcome, Sink } from '../sink';
 import { signalUrl, type OtlpSignal } from './endpoints';
 import { BatchMetrics, selfTelemetryData } from './metrics';
-import { OtlpProcessor, type OtlpBatch } from './otlp-processor';
+import { OtlpProcessor, type OtlpBatch, type Signals } from './otlp-processor';
 import type { IdGenerator } from './trace-context';
 
 export interface OtlpSinkOptions {
@@ -51,6 +56,8 @@ export interface OtlpSinkOptions {
   readonly retryPolicy?: RetryPolicy;
   readonly clock?: RetryClock;
   readonly ids?: IdGenerator;
+  /** Bounds of the requests kept for retry. Default {@link DEFAULT_BACKLOG_LIMITS}. */
+  readonly backlogLimits?: Partial<BacklogLimits>;
 }
 
 interface Serializers {
@@ -76,6 +83,8 @@ const JSON_SERIALIZERS: Serializers = {
 
 export class OtlpSink implements Sink {
   readonly name = 'otlp';
+  /** Requests kept for retry. */
+  readonly backlog: RetryBacklog;
   private readonly transport: HttpTransport;
   private readonly processor: OtlpProcessor;
   private readonly serializers: Serializers;
@@ -100,6 +109,16 @@ export class OtlpSink implements Sink {
       compression: options.compression,
       userAgent: `${EXTENSION_NAME}/${EXTENSION_VERSION}`,
     });
+    this.backlog = new RetryBacklog({
+      transport: this.transport,
+      timeoutMs: options.timeoutMs,
+      counters: options.counters,
+      failures: this.failures,
+      what: 'OTLP export',
+      limits: options.backlogLimits,
+      policy: options.retryPolicy,
+      clock: options.clock,
+    });
     this.resource = resourceFromAttributes(options.resource);
     const spanName = options.spanName ?? String(options.resource['faas.name'] ?? options.resource['service.name'] ?? 'invoke');
     this.processor = new OtlpProcessor({
@@ -123,42 +142,65 @@ export class OtlpSink implements Sink {
       return this.drop(events.length);
     }
     const withSelf = !batch.metrics.isEmpty || this.now() - this.lastSelfTelemetryMs >= (this.options.selfTelemetryIntervalMs ?? 60_000);
-    const failed = await this.send(batch, withSelf, deadline);
-    let dropped = 0;
-    if (failed.size > 0) {
-      for (const signals of batch.contributions) if ([...signals].some((signal) => failed.has(signal))) dropped++;
+    const tally: Tally = { exported: 0, dropped: 0 };
+    // Events with the same signals depend on the same requests: one group per combination.
+    const counts = new Map<Signals, number>();
+    for (const signals of batch.contributions) {
+      if (signals.size === 0) tally.exported++;
+      else counts.set(signals, (counts.get(signals) ?? 0) + 1);
     }
-    this.options.counters.dropped += dropped;
-    return { exported: events.length - dropped, dropped };
+    const groups = [...counts].map(([signals, count]) => ({ signals, group: new EventGroup(count) }));
+    await this.send(batch, withSelf, deadline, groups, tally);
+    return tally;
   }
 
   async shutdown(deadline: number): Promise<ExportOutcome> {
-    if (this.closed) return { exported: 0, dropped: 0 };
+    const tally: Tally = { exported: 0, dropped: 0 };
+    if (this.closed) return tally;
     this.closed = true;
     try {
       const spans = this.processor.drain(this.now());
-      await this.send({ spans, logs: [], metrics: new BatchMetrics(), contributions: [] }, true, deadline);
+      await this.send({ spans, logs: [], metrics: new BatchMetrics(), contributions: [] }, true, deadline, [], tally);
     } catch (err) {
       this.failures.warn('OTLP shutdown flush failed', { error: describe(err) });
     } finally {
+      this.backlog.close(tally);
       this.transport.close();
     }
-    return { exported: 0, dropped: 0 };
+    return tally;
   }
 
-  /** Send what `batch` holds, the signals concurrently; resolves with the signals that failed. */
-  private async send(batch: OtlpBatch, withSelfTelemetry: boolean, deadline: number): Promise<ReadonlySet<OtlpSignal>> {
-    const jobs: Array<Promise<OtlpSignal | undefined>> = [];
-    const run = (signal: OtlpSignal, body: Uint8Array | undefined) => {
-      jobs.push(this.post(signal, body, deadline).then((ok) => (ok ? undefined : signal)));
-    };
-    if (batch.spans.length > 0) run('traces', this.serializers.traces(batch.spans));
+  /** Send what `batch` holds (after the backlog), the signals concurrently. */
+  private async send(
+    batch: OtlpBatch,
+    withSelfTelemetry: boolean,
+    deadline: number,
+    groups: ReadonlyArray<{ readonly signals: Signals; readonly group: EventGroup }>,
+    tally: Tally,
+  ): Promise<void> {
+    const bodies: Array<[OtlpSignal, () => Uint8Array | undefined]> = [];
+    if (batch.spans.length > 0) bodies.push(['traces', () => this.serializers.traces(batch.spans)]);
     const metrics = this.resourceMetrics(batch, withSelfTelemetry);
-    if (metrics) run('metrics', this.serializers.metrics(metrics));
-    if (batch.logs.length > 0) run('logs', this.serializers.logs(batch.logs));
-    const failed = new Set<OtlpSignal>();
-    for (const signal of await Promise.all(jobs)) if (signal) failed.add(signal);
-    return failed;
+    if (metrics) bodies.push(['metrics', () => this.serializers.metrics(metrics)]);
+    if (batch.logs.length > 0) bodies.push(['logs', () => this.serializers.logs(batch.logs)]);
+    const requests: BacklogRequest[] = [];
+    for (const [signal, serialize] of bodies) {
+      const dependents = groups.filter((g) => g.signals.has(signal)).map((g) => g.group);
+      let body: Uint8Array | undefined;
+      try {
+        body = serialize();
+        if (body === undefined) this.failures.warn('OTLP serialization produced nothing', { signal });
+      } catch (err) {
+        this.failures.warn('OTLP serialization failed', { signal, error: describe(err) });
+      }
+      if (body === undefined) {
+        this.backlog.fail(dependents, tally);
+        continue;
+      }
+      const prepared = await this.transport.prepare(body, this.serializers.contentType);
+      requests.push(this.backlog.request(signal, this.urls[signal], prepared, dependents));
+    }
+    await this.backlog.send(requests, deadline, tally);
   }
 
   private resourceMetrics(batch: OtlpBatch, withSelfTelemetry: boolean): ResourceMetrics | undefined {
@@ -179,27 +221,6 @@ export class OtlpSink implements Sink {
     }
     if (metrics.length === 0) return undefined;
     return { resource: this.resource, scopeMetrics: [{ scope: this.scope, metrics }] };
-  }
-
-  /** POST one signal with retry. Resolves true when delivered. */
-  private async post(signal: OtlpSignal, body: Uint8Array | undefined, deadline: number): Promise<boolean> {
-    if (body === undefined) {
-      this.failures.warn('OTLP serialization produced nothing', { signal });
-      return false;
-    }
-    const prepared = await this.transport.prepare(body, this.serializers.contentType);
-    const url = this.urls[signal];
-    const outcome = await withRetry((timeoutMs) => this.transport.post(url, prepared, timeoutMs), {
-      deadline,
-      timeoutMs: this.options.timeoutMs,
-      policy: this.options.retryPolicy,
-      clock: this.options.clock,
-    });
-    this.options.counters.failedExports += outcome.failedAttempts;
-    if (!outcome.delivered) {
-      this.failures.warn('OTLP export failed', { signal, reason: outcome.reason, error: outcome.lastError, attempts: outcome.attempts });
-    }
-    return outcome.delivered;
   }
 
   private drop(count: number): ExportOutcome {
