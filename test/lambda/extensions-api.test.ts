@@ -2,8 +2,9 @@ import { readFileSync } from 'node:fs';
 import { deadRuntimeApi, fakeApi } from './fake-api';
 import { ExtensionsApiClient, registrationEvents } from '../../extension-src/lambda/extensions-api';
 import { LambdaApiError, splitRuntimeApi } from '../../extension-src/lambda/http';
+import { sharedFixtures } from '../support/shared-fixtures';
 
-const FIXTURES = '/work/shared/fixtures/extensions-api';
+const FIXTURES = sharedFixtures('extensions-api');
 const ID = '0a1b2c3d-0000-4000-8000-000000000001';
 const registerResponse = JSON.parse(readFileSync(`${FIXTURES}/register-response.docs.json`, 'utf8')) as unknown;
 const invokeEvent = JSON.parse(readFileSync(`${FIXTURES}/invoke-event.docs.json`, 'utf8')) as unknown;

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fakeApi } from './fake-api';
 import { LambdaApiError } from '../../extension-src/lambda/http';
 import { subscribe, subscriptionBody, telemetrySchemaVersion } from '../../extension-src/lambda/telemetry-api';
+import { sharedFixtures } from '../support/shared-fixtures';
 
 const ID = 'ext-id-1';
 const buffering = { maxItems: 1000, maxBytes: 262144, timeoutMs: 100 };
@@ -20,7 +21,7 @@ describe('telemetry subscription', () => {
   });
 
   test('the body matches AWS\'s documented request', () => {
-    const documented = JSON.parse(readFileSync('/work/shared/fixtures/extensions-api/telemetry-subscribe-request.docs.json', 'utf8')) as unknown;
+    const documented = JSON.parse(readFileSync(`${sharedFixtures('extensions-api')}/telemetry-subscribe-request.docs.json`, 'utf8')) as unknown;
     expect(subscriptionBody({ schemaVersion: '2025-01-29', types: ['platform', 'function', 'extension'], buffering, port: 8080 })).toEqual(documented);
   });
 

@@ -5,8 +5,9 @@ import { LOG_MARKER, STDOUT_SINK_LINE_PREFIX } from '../../extension-src/log';
 import { BoundedQueue, type QueueLimits } from '../../extension-src/queue/bounded-queue';
 import { Counters } from '../../extension-src/stats/counters';
 import type { ParsedEvent } from '../../extension-src/telemetry/schemas';
+import { sharedFixtures } from '../support/shared-fixtures';
 
-const FIXTURES = '/work/shared/fixtures/telemetry';
+const FIXTURES = sharedFixtures('telemetry');
 const RECEIVED_AT = Date.UTC(2030, 0, 1);
 const JSON_HEADERS = { 'content-type': 'application/json' };
 

@@ -6,11 +6,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseBatch } from '../../extension-src/telemetry/parse-batch';
 import type { ParsedEvent } from '../../extension-src/telemetry/schemas';
+import { sharedFixtures } from '../support/shared-fixtures';
 
 /** `shared/` sits beside the repository (locally and in CI). */
-const SHARED_FIXTURES = path.resolve(__dirname, '../../../shared/fixtures/telemetry');
+const SHARED_FIXTURES = sharedFixtures('telemetry');
 
-/** A fixture file of /work/shared/fixtures/telemetry, parsed. */
+/** A fixture file of shared/fixtures/telemetry, parsed. */
 export function fixture(name: string): ParsedEvent[] {
   return parse(JSON.parse(fs.readFileSync(path.join(SHARED_FIXTURES, name), 'utf8')));
 }

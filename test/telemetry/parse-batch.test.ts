@@ -10,9 +10,10 @@ import {
   type ParsedEvent,
   type TelemetryEvent,
 } from '../../extension-src/telemetry/schemas';
+import { sharedFixtures } from '../support/shared-fixtures';
 
 const RECEIVED_AT = Date.UTC(2030, 0, 1);
-const SHARED_DIR = '/work/shared/fixtures/telemetry';
+const SHARED_DIR = sharedFixtures('telemetry');
 const OWN_DIR = join(__dirname, '..', 'fixtures', 'telemetry');
 
 function load(dir: string, file: string): unknown[] {
