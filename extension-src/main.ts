@@ -226,7 +226,8 @@ export async function run(env: NodeJS.ProcessEnv, deps: RunDeps = {}): Promise<n
     flushReserveMs: timing.invokeFlushReserveMs,
     maxBlockingFlushMs: timing.maxBlockingFlushMs,
   });
-  const loop = new ExportLoop({ queue, sink, counters, warnings, now });
+  // Its own rate limit: a burst of invalid input must not silence the report of dropped events.
+  const loop = new ExportLoop({ queue, sink, counters, warnings: new RateLimitedLog(5, 60_000), now });
   const lifecycle = new Lifecycle({
     api,
     sink,
