@@ -13,18 +13,12 @@ import {
 import { TelemetryBuffering } from '../buffering';
 import { FlushStrategy } from '../flush-strategy';
 import { TelemetryQueueLimits } from '../queue-limits';
+import type { TelemetryExtensionLayerProps } from '../telemetry-extension-layer';
 import { TelemetrySink } from '../telemetry-sink';
 import { TelemetryType } from '../telemetry-type';
 
-/** What the construct writes into a function's environment (the writer side of the contract). */
-export interface ExtensionSettings {
-  readonly port?: number;
-  readonly types?: TelemetryType[];
-  readonly buffering?: TelemetryBuffering;
-  readonly queue?: TelemetryQueueLimits;
-  readonly sink?: TelemetrySink;
-  readonly flushStrategy?: FlushStrategy;
-}
+/** The props that become the extension's configuration (the writer side of the contract). */
+export type ExtensionSettings = Pick<TelemetryExtensionLayerProps, 'port' | 'types' | 'buffering' | 'queue' | 'sink' | 'flushStrategy'>;
 
 /**
  * Validates the settings and returns the environment variables that configure the extension.

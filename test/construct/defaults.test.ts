@@ -2,6 +2,20 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { newStack, nodeFunction } from './helpers';
 import { TelemetryExtensionLayer } from '../../lib';
 
+/** Every default is written out, so a template says what the extension will do. */
+const DEFAULT_ENVIRONMENT = {
+  TELEMETRY_EXTENSION_CONFIGURED: '1',
+  TELEMETRY_EXTENSION_PORT: '4243',
+  TELEMETRY_EXTENSION_TYPES: 'platform',
+  TELEMETRY_EXTENSION_BUFFERING_MAX_ITEMS: '1000',
+  TELEMETRY_EXTENSION_BUFFERING_MAX_BYTES: '262144',
+  TELEMETRY_EXTENSION_BUFFERING_TIMEOUT_MS: '25',
+  TELEMETRY_EXTENSION_QUEUE_MAX_ITEMS: '20000',
+  TELEMETRY_EXTENSION_QUEUE_MAX_BYTES: '4194304',
+  TELEMETRY_EXTENSION_FLUSH_STRATEGY: 'adaptive',
+  TELEMETRY_EXTENSION_SINK: 'stdout',
+};
+
 describe('TelemetryExtensionLayer with no props', () => {
   test('creates one layer version for the Node.js runtimes and both architectures', () => {
     // GIVEN
@@ -31,18 +45,7 @@ describe('TelemetryExtensionLayer with no props', () => {
     Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
       Layers: [{ Ref: Match.stringLikeRegexp('^TelemetryLayer') }],
       Environment: {
-        Variables: {
-          TELEMETRY_EXTENSION_CONFIGURED: '1',
-          TELEMETRY_EXTENSION_PORT: '4243',
-          TELEMETRY_EXTENSION_TYPES: 'platform',
-          TELEMETRY_EXTENSION_BUFFERING_MAX_ITEMS: '1000',
-          TELEMETRY_EXTENSION_BUFFERING_MAX_BYTES: '262144',
-          TELEMETRY_EXTENSION_BUFFERING_TIMEOUT_MS: '25',
-          TELEMETRY_EXTENSION_QUEUE_MAX_ITEMS: '20000',
-          TELEMETRY_EXTENSION_QUEUE_MAX_BYTES: '4194304',
-          TELEMETRY_EXTENSION_FLUSH_STRATEGY: 'adaptive',
-          TELEMETRY_EXTENSION_SINK: 'stdout',
-        },
+        Variables: DEFAULT_ENVIRONMENT,
       },
     });
   });
@@ -50,17 +53,6 @@ describe('TelemetryExtensionLayer with no props', () => {
   test('environment exposes the same configuration for manual wiring', () => {
     const stack = newStack();
     const telemetry = new TelemetryExtensionLayer(stack, 'Telemetry');
-    expect(telemetry.environment).toEqual({
-      TELEMETRY_EXTENSION_CONFIGURED: '1',
-      TELEMETRY_EXTENSION_PORT: '4243',
-      TELEMETRY_EXTENSION_TYPES: 'platform',
-      TELEMETRY_EXTENSION_BUFFERING_MAX_ITEMS: '1000',
-      TELEMETRY_EXTENSION_BUFFERING_MAX_BYTES: '262144',
-      TELEMETRY_EXTENSION_BUFFERING_TIMEOUT_MS: '25',
-      TELEMETRY_EXTENSION_QUEUE_MAX_ITEMS: '20000',
-      TELEMETRY_EXTENSION_QUEUE_MAX_BYTES: '4194304',
-      TELEMETRY_EXTENSION_FLUSH_STRATEGY: 'adaptive',
-      TELEMETRY_EXTENSION_SINK: 'stdout',
-    });
+    expect(telemetry.environment).toEqual(DEFAULT_ENVIRONMENT);
   });
 });
