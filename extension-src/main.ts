@@ -47,6 +47,8 @@ export interface Timing {
   readonly blockingFlushGraceMs: number;
   /** Everything of SHUTDOWN ends this long before its `deadlineMs` (SIGKILL follows). */
   readonly shutdownMarginMs: number;
+  /** The sink's shutdown must end this long before that, so that what it gives up on is counted before the summary. */
+  readonly sinkSettleMs: number;
   /** Longest wait at SHUTDOWN for the last invocation's `platform.report`, on top of the buffering timeout. */
   readonly finalReportWaitMs: number;
 }
@@ -57,6 +59,7 @@ export const DEFAULT_TIMING: Timing = {
   maxBlockingFlushMs: 2_000,
   blockingFlushGraceMs: 1_000,
   shutdownMarginMs: 150,
+  sinkSettleMs: 50,
   finalReportWaitMs: 500,
 };
 
@@ -337,7 +340,7 @@ class Lifecycle {
 
     // 3. Let the sink emit what it still holds, bounded even if it hangs.
     const shutdownOutcome = await within(
-      sink.shutdown(hardEnd).catch((error: unknown) => {
+      sink.shutdown(hardEnd - timing.sinkSettleMs).catch((error: unknown) => {
         log.warn('sink shutdown failed', { error: errorMessage(error) });
         return undefined;
       }),
