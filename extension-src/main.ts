@@ -22,7 +22,7 @@ import {
 } from './lambda/extensions-api';
 import { subscribe, telemetrySchemaVersion, type SubscribeResult } from './lambda/telemetry-api';
 import { bodyLimitFor, createListenerApp } from './listener/app';
-import { startListener, type Lookup, type RunningListener } from './listener/server';
+import { resolveListenAddress, startListener, type Lookup, type RunningListener } from './listener/server';
 import { log, RateLimitedLog } from './log';
 import { ExportLoop } from './pipeline/export-loop';
 import { InvocationTracker } from './pipeline/invocation-tracker';
@@ -152,6 +152,9 @@ export async function run(env: NodeJS.ProcessEnv, deps: RunDeps = {}): Promise<n
     configError = error;
   }
 
+  // Look the listener's address up while registering (the lookup never rejects; it falls back).
+  const listenAddress = deps.listenAddress !== undefined ? Promise.resolve(deps.listenAddress) : resolveListenAddress(deps.lookup);
+
   const api = new ExtensionsApiClient({ runtimeApi });
   let registration: Registration;
   try {
@@ -202,7 +205,7 @@ export async function run(env: NodeJS.ProcessEnv, deps: RunDeps = {}): Promise<n
   let listener: RunningListener;
   try {
     const app = createListenerApp({ queue, counters, maxBodyBytes: bodyLimitFor(config.buffering), warnings, now });
-    listener = await startListener(app, deps.listenPort ?? config.port, { address: deps.listenAddress, lookup: deps.lookup });
+    listener = await startListener(app, deps.listenPort ?? config.port, { address: await listenAddress });
   } catch (error) {
     return initFailed(ERROR_TYPES.listenerFailed, errorMessage(error));
   }
@@ -243,6 +246,7 @@ export async function run(env: NodeJS.ProcessEnv, deps: RunDeps = {}): Promise<n
     timing,
     now,
     subscribed: subscription === 'subscribed',
+    platformEvents: subscription === 'subscribed' && config.types.includes('platform'),
     bufferingTimeoutMs: config.buffering.timeoutMs,
   });
   log.info('started', { sink: sink.name, strategy: strategy.name, port: listener.port, types: config.types.join(','), subscription });
@@ -261,6 +265,8 @@ interface LifecycleParts {
   readonly timing: Timing;
   readonly now: () => number;
   readonly subscribed: boolean;
+  /** Subscribed to `platform` events (the init and invocation reports). */
+  readonly platformEvents: boolean;
   /** The subscription's buffering timeout: Lambda may hold an event this long before sending it. */
   readonly bufferingTimeoutMs: number;
 }
@@ -323,11 +329,17 @@ class Lifecycle {
 
     // 1. The last invocation's platform.report is only produced after it ended, and may sit in
     //    Lambda's buffer for up to the buffering timeout: give it a moment, at most 30% of the budget.
+    //    Without any invocation (a failed init, or a spindown before the first invoke), the same holds
+    //    for the init's own report, and the init events with it.
     const lastRequestId = this.lastRequestId;
+    const waitMs = Math.min(timing.finalReportWaitMs + this.p.bufferingTimeoutMs, (hardEnd - start) * 0.3);
     if (this.p.subscribed && lastRequestId !== undefined && !tracker.hasReport(lastRequestId)) {
-      const waitMs = Math.min(timing.finalReportWaitMs + this.p.bufferingTimeoutMs, (hardEnd - start) * 0.3);
       const wait = deadlineSignal(waitMs);
       await tracker.waitForReport(lastRequestId, wait.signal);
+      wait.cancel();
+    } else if (this.p.platformEvents && lastRequestId === undefined && !tracker.hasPhaseReport()) {
+      const wait = deadlineSignal(waitMs);
+      await tracker.waitForPhaseReport(wait.signal);
       wait.cancel();
     }
 

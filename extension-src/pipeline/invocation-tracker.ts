@@ -1,6 +1,7 @@
 /**
- * Remembers which invocations have reached `platform.runtimeDone` and `platform.report`, and lets
- * the flush logic await them without polling. Fed by the queue's offer listener, so it sees every
+ * Remembers which invocations have reached `platform.runtimeDone` and `platform.report` (and
+ * whether the environment's init or restore has been reported), and lets the flush logic await
+ * them without polling. Fed by the queue's offer listener, so it sees every
  * accepted event once, in order, whether or not the export loop has already taken it.
  */
 import type { BoundedQueue } from '../queue/bounded-queue';
@@ -64,9 +65,13 @@ class Milestones {
   }
 }
 
+/** The one key of the phase milestone: `platform.initReport` or `platform.restoreReport`. */
+const PHASE_REPORT = 'phase';
+
 export class InvocationTracker {
   private readonly runtimeDone: Milestones;
   private readonly report: Milestones;
+  private readonly phaseReport = new Milestones(1);
   private readonly unsubscribe: () => void;
 
   constructor(queue: BoundedQueue<ParsedEvent>, memory = DEFAULT_MEMORY) {
@@ -95,16 +100,31 @@ export class InvocationTracker {
     return this.report.wait(requestId, signal);
   }
 
+  /** Has `platform.initReport` or `platform.restoreReport` arrived? */
+  hasPhaseReport(): boolean {
+    return this.phaseReport.has(PHASE_REPORT);
+  }
+
+  /** Resolves true when (or if already) `platform.initReport` or `platform.restoreReport` arrived; false on abort. */
+  waitForPhaseReport(signal?: AbortSignal): Promise<boolean> {
+    return this.phaseReport.wait(PHASE_REPORT, signal);
+  }
+
   /** Stop observing the queue and resolve every pending wait with false. */
   dispose(): void {
     this.unsubscribe();
     this.runtimeDone.releaseAll();
     this.report.releaseAll();
+    this.phaseReport.releaseAll();
   }
 
   private observe(events: readonly ParsedEvent[]): void {
     for (const event of events) {
       const type = event.type;
+      if ((type === 'platform.initReport' || type === 'platform.restoreReport') && !(event as { unknown?: true }).unknown) {
+        this.phaseReport.record(PHASE_REPORT);
+        continue;
+      }
       if (type !== 'platform.runtimeDone' && type !== 'platform.report') continue;
       if ((event as { unknown?: true }).unknown) continue;
       const requestId = (event.record as { requestId?: unknown }).requestId;
