@@ -23,8 +23,9 @@ export async function startWithLayer(options: Partial<EmulatorOptions> & { reado
 }
 
 /**
- * A layer whose launcher runs the real one with `AWS_LAMBDA_RUNTIME_API` replaced (e.g. by a
- * {@link FaultProxy} in front of the emulator, or an address where nothing listens).
+ * A layer whose launcher runs the real one with `AWS_LAMBDA_RUNTIME_API` replaced (by a
+ * {@link FaultProxy} in front of the emulator, or an address where nothing listens). The real
+ * value is written to `<layer>/real-runtime-api` first (see {@link realRuntimePort}).
  */
 export function layerWithRuntimeApi(runtimeApi: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'reliability-layer-'));
@@ -32,10 +33,16 @@ export function layerWithRuntimeApi(runtimeApi: string): string {
   fs.mkdirSync(path.join(dir, 'extensions'));
   fs.writeFileSync(
     path.join(dir, 'extensions', EXTENSION_NAME),
-    `#!/bin/sh\nAWS_LAMBDA_RUNTIME_API=${runtimeApi}\nexport AWS_LAMBDA_RUNTIME_API\nexec ${LAUNCHER}\n`,
+    `#!/bin/sh\nprintf %s "$AWS_LAMBDA_RUNTIME_API" > ${path.join(dir, 'real-runtime-api')}\n`
+    + `AWS_LAMBDA_RUNTIME_API=${runtimeApi}\nexport AWS_LAMBDA_RUNTIME_API\nexec ${LAUNCHER}\n`,
     { mode: 0o755 },
   );
   return dir;
+}
+
+/** The emulator's Runtime API port, as the launcher of {@link layerWithRuntimeApi} recorded it. */
+export function realRuntimePort(layerDir: string): number {
+  return Number(fs.readFileSync(path.join(layerDir, 'real-runtime-api'), 'utf8').split(':')[1]);
 }
 
 export async function closeAll(): Promise<void> {
@@ -48,9 +55,9 @@ export function extensionLines(emu: LambdaEmulator): string[] {
   return emu.linesOf(EXTENSION_NAME);
 }
 
-/** The `key=value` fields of the extension's first log line containing `message`. */
+/** The `key=value` fields of the extension's first log line whose message is `message`. */
 export function logFields(emu: LambdaEmulator, message: string): Record<string, string> | undefined {
-  const line = extensionLines(emu).find((l) => l.includes(` ${message} `) || l.endsWith(` ${message}`));
+  const line = extensionLines(emu).find((l) => l.includes(`] INFO ${message} `) || l.includes(`] WARN ${message} `) || l.includes(`] ERROR ${message} `));
   if (line === undefined) return undefined;
   const fields: Record<string, string> = {};
   for (const m of line.matchAll(/ (\w+)=("(?:[^"\\]|\\.)*"|\S+)/g)) {

@@ -23,8 +23,9 @@ export interface ProxiedRequest {
 export type FaultRule = (request: { readonly method: string; readonly path: string }) => Fault | undefined;
 
 export class FaultProxy {
-  static async start(targetPort: number, rule: FaultRule = () => undefined): Promise<FaultProxy> {
-    const proxy = new FaultProxy(targetPort, rule);
+  /** `target`: the port forwarded to, or a function giving it at each request (known later). */
+  static async start(target: number | (() => number), rule: FaultRule = () => undefined): Promise<FaultProxy> {
+    const proxy = new FaultProxy(typeof target === 'number' ? () => target : target, rule);
     await new Promise<void>((resolve, reject) => {
       proxy.server.once('error', reject);
       proxy.server.listen(0, '127.0.0.1', () => resolve());
@@ -35,7 +36,7 @@ export class FaultProxy {
   readonly requests: ProxiedRequest[] = [];
   private readonly server: http.Server;
 
-  private constructor(private readonly targetPort: number, public rule: FaultRule) {
+  private constructor(private readonly targetPort: () => number, public rule: FaultRule) {
     this.server = http.createServer((req, res) => this.handle(req, res));
     this.server.keepAliveTimeout = 0;
     this.server.requestTimeout = 0;
@@ -74,7 +75,7 @@ export class FaultProxy {
       return;
     }
     const upstream = http.request({
-      host: '127.0.0.1', port: this.targetPort, method, path: req.url, headers: req.headers, agent: false,
+      host: '127.0.0.1', port: this.targetPort(), method, path: req.url, headers: req.headers, agent: false,
     }, (answer) => {
       res.writeHead(answer.statusCode ?? 502, answer.headers);
       answer.pipe(res);
