@@ -21,7 +21,6 @@ import {
   type ShutdownEvent,
 } from './lambda/extensions-api';
 import { subscribe, telemetrySchemaVersion, type SubscribeResult } from './lambda/telemetry-api';
-import { bodyLimitFor, createListenerApp } from './listener/app';
 import { resolveListenAddress, startListener, type Lookup, type RunningListener } from './listener/server';
 import { log, RateLimitedLog } from './log';
 import { ExportLoop } from './pipeline/export-loop';
@@ -204,6 +203,10 @@ export async function run(env: NodeJS.ProcessEnv, deps: RunDeps = {}): Promise<n
 
   let listener: RunningListener;
   try {
+    // Koa, the router and the event schemas load only now, after register: Lambda starts the
+    // runtime once every extension has registered, so nothing heavy runs before it.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { bodyLimitFor, createListenerApp } = require('./listener/app') as typeof import('./listener/app');
     const app = createListenerApp({ queue, counters, maxBodyBytes: bodyLimitFor(config.buffering), warnings, now });
     listener = await startListener(app, deps.listenPort ?? config.port, { address: await listenAddress });
   } catch (error) {

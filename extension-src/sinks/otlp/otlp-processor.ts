@@ -35,7 +35,7 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import type { OtlpSignal } from './endpoints';
 import { parseLogLine, severityNumber } from './log-line';
 import { BatchMetrics, FAAS_METRICS } from './metrics';
-import { parseXRayHeader, RANDOM_IDS, type IdGenerator } from './trace-context';
+import { parseXRayHeader, RandomIds, type IdGenerator } from './trace-context';
 import {
   isKnownEvent,
   type ExtensionLogEvent,
@@ -139,7 +139,7 @@ export class OtlpProcessor {
   evictedInvocations = 0;
 
   constructor(private readonly options: OtlpProcessorOptions) {
-    this.ids = options.ids ?? RANDOM_IDS;
+    this.ids = options.ids ?? new RandomIds();
     this.maxOpen = options.maxOpenInvocations ?? 1000;
     this.maxClosed = options.maxClosedInvocations ?? 1000;
   }

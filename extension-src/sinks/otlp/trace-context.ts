@@ -3,7 +3,6 @@
  * (`tracing.value`, `Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1`),
  * else random.
  */
-import { randomBytes } from 'node:crypto';
 
 export interface XRayContext {
   /** 32 lower-case hex digits: the Root without `1-` and dashes. */
@@ -54,9 +53,47 @@ export const RANDOM_IDS: IdGenerator = {
   spanId: () => nonZeroHex(8),
 };
 
+/** node:crypto's randomBytes, loaded at the first call (not at init: it takes a few ms to load). */
+function randomBytes(size: number): Buffer {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- keeps node:crypto off the init path
+  return (require('node:crypto') as typeof import('node:crypto')).randomBytes(size);
+}
+
 function nonZeroHex(bytes: number): string {
   for (;;) {
     const id = randomBytes(bytes).toString('hex');
     if (!ZERO.test(id)) return id;
+  }
+}
+
+/** Random bytes drawn per refill of {@link RandomIds}: 512 span ids. */
+export const RANDOM_POOL_BYTES = 4096;
+
+/**
+ * Random ids cut from a pool of random bytes: one `randomBytes` call per 512 span ids instead of
+ * one per id (a system call each; it was about 6 % of the OTLP path's CPU time).
+ */
+export class RandomIds implements IdGenerator {
+  private pool: Buffer = Buffer.alloc(0);
+  private offset = 0;
+
+  traceId(): string {
+    return this.nonZeroHex(16);
+  }
+
+  spanId(): string {
+    return this.nonZeroHex(8);
+  }
+
+  private nonZeroHex(bytes: number): string {
+    for (;;) {
+      if (this.offset + bytes > this.pool.length) {
+        this.pool = randomBytes(RANDOM_POOL_BYTES);
+        this.offset = 0;
+      }
+      const id = this.pool.toString('hex', this.offset, this.offset + bytes);
+      this.offset += bytes;
+      if (!ZERO.test(id)) return id;
+    }
   }
 }
