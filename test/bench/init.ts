@@ -3,7 +3,15 @@
  * and subscribe. Floor: floors/floor-extension.cjs (register + listen + subscribe + next with
  * node:http and nothing else) on the same Node.js. Subjects and floor alternate, one process at
  * a time, so both see the same machine load. Goal: p50 <= floor p50 + 15 ms.
+ *
+ * `.register` rows: spawn -> `register` (Lambda starts the runtime once every extension has
+ * registered). With a bundled Node.js 22 layer, the launcher's V8 compile cache
+ * (NODE_COMPILE_CACHE, Node >= 22.1) is measured empty (a fresh environment: every first cold
+ * start) and warm (a re-init of the same environment: /tmp survives a reset).
  */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { count, type BenchContext } from './context';
 import type { BenchRow } from './report';
 import { Session, type ExtensionSettings, type InitTimes } from './session';
@@ -19,7 +27,11 @@ interface Variant {
   readonly nodeBin?: string;
   readonly settings?: ExtensionSettings;
   readonly floorOf?: string;
+  /** The V8 compile cache folder: `cold` = a new empty one for every start. */
+  readonly compileCache?: 'cold' | 'warm';
 }
+
+const COMPILE_CACHE = 'NODE_COMPILE_CACHE';
 
 function median(values: number[]): number {
   return summarize(values).p50;
@@ -35,23 +47,45 @@ export async function benchInit(ctx: BenchContext): Promise<BenchRow[]> {
   ];
   if (ctx.bundled) {
     const b = ctx.bundled;
+    const otlp: ExtensionSettings = { sink: 'otlp', endpoint: sink.url };
     variants.push(
       { id: `floor.${b.label}`, kind: 'floor', nodeBin: b.nodeBin },
-      { id: `init.otlp.bundled-${b.label}`, kind: 'extension', layerDir: b.layerDir, settings: { sink: 'otlp', endpoint: sink.url }, floorOf: `floor.${b.label}` },
+      { id: `init.otlp.bundled-${b.label}`, kind: 'extension', layerDir: b.layerDir, settings: otlp, floorOf: `floor.${b.label}`, compileCache: 'cold' },
+      { id: `init.otlp.bundled-${b.label}.warm-cache`, kind: 'extension', layerDir: b.layerDir, settings: otlp, floorOf: `floor.${b.label}`, compileCache: 'warm' },
     );
   }
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-init-'));
+  const warmCache = path.join(scratch, 'warm');
+  let cold = 0;
+  const start = (v: Variant, cacheDir: string) => Session.start({
+    kind: v.kind,
+    layerDir: v.layerDir,
+    settings: v.settings && { ...v.settings, extraEnv: { [COMPILE_CACHE]: cacheDir } },
+    nodeBin: v.nodeBin,
+    cap: ctx.cap,
+  });
   const times = new Map<string, InitTimes[]>(variants.map((v) => [v.id, []]));
   try {
+    // The warm cache is written when the process exits normally (at SHUTDOWN), as in Lambda.
+    const warm = variants.find((v) => v.compileCache === 'warm');
+    if (warm) {
+      const primer = await start(warm, warmCache);
+      await primer.shutdown();
+      await primer.close();
+    }
     for (let i = 0; i < iterations; i++) {
       for (const v of variants) {
-        const session = await Session.start({ kind: v.kind, layerDir: v.layerDir, settings: v.settings, nodeBin: v.nodeBin, cap: ctx.cap });
+        const cacheDir = v.compileCache === 'warm' ? warmCache : path.join(scratch, `cold-${cold++}`);
+        const session = await start(v, cacheDir);
         times.get(v.id)?.push(session.init);
         await session.close();
+        if (v.compileCache !== 'warm') fs.rmSync(cacheDir, { recursive: true, force: true });
       }
       if ((i + 1) % 10 === 0) ctx.log(`init: ${i + 1}/${iterations}`);
     }
   } finally {
     await sink.close();
+    fs.rmSync(scratch, { recursive: true, force: true });
   }
 
   const rows: BenchRow[] = [];
@@ -75,6 +109,13 @@ export async function benchInit(ctx: BenchContext): Promise<BenchRow[]> {
       floor: floorSummary,
       goal: { text: `p50<=floor+${INIT_GOAL_MS}ms`, met: subject.p50 <= floorSummary.p50 + INIT_GOAL_MS },
       note: `p50 ms from spawn: ${phases(own)}; floor: ${phases(floor)}`,
+    }, {
+      id: `${v.id}.register`,
+      bench: 'init',
+      cap: ctx.cap.label,
+      unit: 'ms',
+      subject: summarize(own.map((t) => t.registerMs)),
+      floor: summarize(floor.map((t) => t.registerMs)),
     });
   }
   return rows;

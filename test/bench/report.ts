@@ -65,7 +65,7 @@ export function formatNumber(value: number | undefined): string {
 
 const COLUMNS: ReadonlyArray<readonly [string, number, 'left' | 'right']> = [
   ['bench', 5, 'left'],
-  ['id', 42, 'left'],
+  ['id', 46, 'left'],
   ['cap', 4, 'left'],
   ['unit', 6, 'left'],
   ['n', 5, 'right'],
