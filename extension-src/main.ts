@@ -274,16 +274,28 @@ interface LifecycleParts {
   readonly bufferingTimeoutMs: number;
 }
 
+/**
+ * A queue this full (of its item or byte limit) is flushed in the background, whatever the
+ * strategy: waiting for the next timer tick or boundary would only make the listener refuse
+ * deliveries (503) that Lambda then resends. With the default 1 s interval, `continuously` moved
+ * at most one queue (20,000 events) per second and refused the rest.
+ */
+export const PRESSURE_FLUSH_RATIO = 0.5;
+
 /** The `next` loop, after a successful init. */
 class Lifecycle {
   private readonly timer: FlushTimer;
   private lastRequestId: string | undefined;
+  private readonly stopPressureWatch: () => void;
+  private pressureCheckScheduled = false;
+  private stopping = false;
 
   constructor(private readonly p: LifecycleParts) {
     this.timer = new FlushTimer(() => {
       if (this.p.queue.size > 0 && !this.p.loop.busy) this.backgroundFlush();
     });
     this.timer.set(p.strategy.timerIntervalMs());
+    this.stopPressureWatch = p.queue.onOffer(() => this.schedulePressureCheck());
   }
 
   async loop(): Promise<number> {
@@ -319,12 +331,29 @@ class Lifecycle {
   }
 
   private backgroundFlush(): void {
-    void this.p.loop.flushInBackground().then(() => this.p.strategy.onFlushed(this.p.now()));
+    void this.p.loop.flushInBackground().then(() => {
+      this.p.strategy.onFlushed(this.p.now());
+      this.schedulePressureCheck();
+    });
+  }
+
+  /** After the listener has answered (next turn), flush if the queue is under pressure. */
+  private schedulePressureCheck(): void {
+    if (this.pressureCheckScheduled || this.stopping) return;
+    this.pressureCheckScheduled = true;
+    setImmediate(() => {
+      this.pressureCheckScheduled = false;
+      const { queue, loop } = this.p;
+      const pressed = queue.size >= queue.limits.maxItems * PRESSURE_FLUSH_RATIO || queue.bytes >= queue.limits.maxBytes * PRESSURE_FLUSH_RATIO;
+      if (pressed && !this.stopping && !loop.busy) this.backgroundFlush();
+    });
   }
 
   private async shutdown(event: ShutdownEvent): Promise<number> {
     const { tracker, loop, sink, counters, timing, now, queue } = this.p;
     this.timer.stop();
+    this.stopping = true;
+    this.stopPressureWatch();
     queue.acceptEverything();
     const reason = (event.shutdownReason ?? 'unknown').toLowerCase();
     const start = now();
@@ -382,6 +411,8 @@ class Lifecycle {
 
   private async fatal(error: unknown): Promise<number> {
     this.timer.stop();
+    this.stopping = true;
+    this.stopPressureWatch();
     const message = errorMessage(error);
     log.error('fatal error, exiting', { error: message, ...this.p.counters.snapshot() });
     await this.p.api.exitError(ERROR_TYPES.fatal, message).catch((reportError: unknown) => {
