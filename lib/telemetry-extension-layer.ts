@@ -187,6 +187,19 @@ export class TelemetryExtensionLayer extends Construct {
       );
     }
 
+    const flush = props.flushStrategy ?? FlushStrategy.adaptive();
+    const bufferingTimeout = props.buffering?.timeout;
+    if (
+      (flush.name === 'end-of-invocation' || flush.name === 'adaptive') &&
+      bufferingTimeout !== undefined &&
+      !bufferingTimeout.isUnresolved() &&
+      bufferingTimeout.toMilliseconds() > 1000
+    ) {
+      Annotations.of(this).addWarningV2(
+        'cdk-telemetry-extension:slowEndOfInvocation',
+        `buffering.timeout is ${bufferingTimeout.toHumanString()}: Lambda may hold an invocation's platform.runtimeDone that long, and the ${flush.name} flush strategy waits for it before each invocation ends (billed time). Keep the timeout at or below 1 second, or use FlushStrategy.continuously().`,
+      );
+    }
     this.layerProps = props;
     this.nodeJs = props.nodeJs ?? NodeJsSource.functionRuntime();
     if (!this.nodeJs.isBundled) {

@@ -190,6 +190,25 @@ describe('TelemetryExtensionLayer props reach the template', () => {
     });
   });
 
+  test.each([
+    ['end-of-invocation', FlushStrategy.endOfInvocation()],
+    ['adaptive', undefined],
+  ])('a long buffering timeout with the %s strategy warns about billed waiting', (name, flushStrategy) => {
+    const stack = newStack();
+    new TelemetryExtensionLayer(stack, 'Telemetry', { flushStrategy, buffering: { timeout: Duration.seconds(5) } });
+    Annotations.fromStack(stack).hasWarning(
+      '/TestStack/Telemetry',
+      Match.stringLikeRegexp(`buffering.timeout is 5 seconds: .* the ${name} flush strategy waits for it`),
+    );
+  });
+
+  test('no such warning for a background strategy or a short timeout', () => {
+    const stack = newStack();
+    new TelemetryExtensionLayer(stack, 'A', { flushStrategy: FlushStrategy.continuously(Duration.seconds(1)), buffering: { timeout: Duration.seconds(5) } });
+    new TelemetryExtensionLayer(stack, 'B', { buffering: { timeout: Duration.millis(500) } });
+    Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('buffering.timeout is'));
+  });
+
   test('a stdout sink subscribed to function logs warns about duplicated log lines', () => {
     const stack = newStack();
     new TelemetryExtensionLayer(stack, 'Telemetry', { types: [TelemetryType.PLATFORM, TelemetryType.FUNCTION] });
