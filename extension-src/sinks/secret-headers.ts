@@ -139,13 +139,16 @@ function parseSecretString(body: Buffer | undefined, fail: (reason: string) => S
     throw fail('the SecretString is not a JSON object; expected a JSON object of header name to string value');
   }
   const headers: Record<string, string> = {};
+  let position = 0;
   for (const [name, value] of Object.entries(parsed)) {
-    if (typeof value !== 'string') throw fail(`the value of header "${safeName(name)}" is not a string`);
+    position++;
+    // A name that is no header name is likely a credential in the wrong place: never printed.
     try {
       http.validateHeaderName(name);
     } catch {
-      throw fail(`"${safeName(name)}" is not a valid HTTP header name`);
+      throw fail(`key #${position} of the SecretString is not a valid HTTP header name (not shown: it may be the credential)`);
     }
+    if (typeof value !== 'string') throw fail(`the value of header "${safeName(name)}" is not a string`);
     try {
       http.validateHeaderValue(name, value);
     } catch {
@@ -156,7 +159,7 @@ function parseSecretString(body: Buffer | undefined, fail: (reason: string) => S
   return headers;
 }
 
-/** Header names are not secret, but keep whatever is printed short and printable. */
+/** A valid header name is a name, not a credential; still, keep what is printed short. */
 function safeName(name: string): string {
   return name.replace(/[^\x21-\x7e]/g, '?').slice(0, 64);
 }
