@@ -79,7 +79,7 @@ describe('each benchmark produces well-formed figures', () => {
   });
 
   test('ingest', async () => {
-    expectWellFormed(await benchIngest(ctx), 'ingest', ['ingest.listener', 'ingest.in-process.validate', 'ingest.e2e.otlp']);
+    expectWellFormed(await benchIngest(ctx), 'ingest', ['ingest.listener', 'ingest.in-process.validate', 'ingest.e2e.otlp', 'ingest.e2e.otlp.default-interval']);
   });
 
   test('memory', async () => {

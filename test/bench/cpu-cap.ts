@@ -1,4 +1,7 @@
 /**
+ * Constraints a measured process starts in (the table's `cap` column). Also a memory limit:
+ * {@link createMemoryLimit}.
+ *
  * A CPU cap that emulates a small function: Lambda gives a function CPU in proportion to its
  * memory (1,769 MB = one vCPU), so 128 MB gets about 7 % of one core.
  *
@@ -11,12 +14,13 @@
  * `sh -c 'echo $$ > cgroup.procs && exec "$@"'`. Floors run under the same cap as the subject.
  *
  * The CFS period matters for latency: with 100 ms (the kernel's default, Docker's `--cpus`), a
- * process that used its 7 ms can wait up to 93 ms. Lambda's exact period is not documented.
+ * process that used its 7 ms can wait up to 93 ms; the runner uses 20 ms (1.4 ms of CPU per
+ * period), so figures move in 20 ms steps. Lambda's exact period is not documented.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-export type CapMethod = 'none' | 'cgroup-v2' | 'cgroup-v1' | 'duty-cycle';
+export type CapMethod = 'none' | 'cgroup-v2' | 'cgroup-v1' | 'duty-cycle' | 'memory-cgroup';
 
 export interface CpuCap {
   /** `none` or e.g. `7%`: the table's `cap` column. */
@@ -66,8 +70,8 @@ class CgroupCap implements CpuCap {
   readonly label: string;
   private readonly onExit: () => void;
 
-  constructor(readonly method: 'cgroup-v1' | 'cgroup-v2', readonly dir: string, readonly percent: number, readonly periodMs: number) {
-    this.label = `${percent}%`;
+  constructor(readonly method: 'cgroup-v1' | 'cgroup-v2' | 'memory-cgroup', readonly dir: string, readonly percent: number, readonly periodMs: number, label?: string) {
+    this.label = label ?? `${percent}%`;
     this.onExit = () => this.dispose();
     process.once('exit', this.onExit);
   }
@@ -90,6 +94,7 @@ class CgroupCap implements CpuCap {
   }
 
   describe(): string {
+    if (this.method === 'memory-cgroup') return `memory cgroup ${this.dir}: ${this.label} (Node.js sizes its heap for it, as in a function of that size)`;
     return `${this.method} ${this.dir}: ${this.percent}% of one core (quota ${(this.percent * this.periodMs) / 100} ms per ${this.periodMs} ms)`;
   }
 }
@@ -135,7 +140,7 @@ class DutyCycleCap implements CpuCap {
 }
 
 /** The best cap this machine allows: a cgroup if one can be created here, else a duty cycle. */
-export function createCpuCap(percent = 7, periodMs = 100, forceMethod?: CapMethod): CpuCap {
+export function createCpuCap(percent = 7, periodMs = 20, forceMethod?: CapMethod): CpuCap {
   const name = `telemetry-bench-${process.pid}-${Date.now()}`;
   const quotaUs = Math.round(percent * periodMs * 10);
   const periodUs = periodMs * 1000;
@@ -159,4 +164,24 @@ export function createCpuCap(percent = 7, periodMs = 100, forceMethod?: CapMetho
     }
   }
   return new DutyCycleCap(percent, periodMs);
+}
+
+/**
+ * A memory limit of `mb` MB (a memory cgroup), or undefined when none can be created here.
+ * Node.js reads the limit (`process.constrainedMemory()`) and sizes V8's heap for it, as it does
+ * in a Lambda function of that memory size; on a large machine it would size it for the machine.
+ */
+export function createMemoryLimit(mb: number): CpuCap | undefined {
+  const name = `telemetry-bench-mem-${process.pid}-${Date.now()}`;
+  const bytes = String(mb * 1024 * 1024);
+  if (fs.existsSync(path.join(V2_ROOT, 'cgroup.controllers'))) {
+    const dir = path.join(V2_ROOT, name);
+    if (tryCgroup(dir, (d) => fs.writeFileSync(path.join(d, 'memory.max'), bytes))) return new CgroupCap('memory-cgroup', dir, 100, 0, `${mb}MB`);
+  }
+  const v1 = '/sys/fs/cgroup/memory';
+  if (fs.existsSync(path.join(v1, 'memory.limit_in_bytes'))) {
+    const dir = path.join(v1, name);
+    if (tryCgroup(dir, (d) => fs.writeFileSync(path.join(d, 'memory.limit_in_bytes'), bytes))) return new CgroupCap('memory-cgroup', dir, 100, 0, `${mb}MB`);
+  }
+  return undefined;
 }

@@ -8,7 +8,7 @@
  *   npx projen bench --only=init,overhead
  *   npx projen bench --cap=off           skip the CPU-capped runs (or --cap=only)
  *
- * Options: --cap-percent=7 --cap-period-ms=100 (the capped runs of init, overhead and ingest),
+ * Options: --cap-percent=7 --cap-period-ms=20 (the capped runs of init, overhead and ingest),
  * --out=<file> (JSON report), --layer=<dir> (measure this layer folder instead of building one).
  */
 import * as fs from 'node:fs';
@@ -66,7 +66,7 @@ export function parseArgs(argv: readonly string[]): RunOptions {
     only,
     cap,
     capPercent: Number(get('cap-percent') ?? 7),
-    capPeriodMs: Number(get('cap-period-ms') ?? 100),
+    capPeriodMs: Number(get('cap-period-ms') ?? 20),
     out: get('out') ?? path.join(__dirname, '..', '..', 'test-reports', 'bench.json'),
     layerDir: get('layer'),
   };
