@@ -70,6 +70,9 @@ describe('the layer asset', () => {
   });
 });
 
+/** What the launcher passes to Node.js with the default queue (see the launcher). */
+const HEAP_FLAGS_DEFAULT = '--max-old-space-size=64 --max-semi-space-size=1';
+
 describe('the launcher', () => {
   let layer: string;
   let bin: string;
@@ -87,9 +90,9 @@ describe('the launcher', () => {
     fs.writeFileSync(path.join(dir, 'node'), '#!/bin/sh\necho "node=$0 args=$*"\n', { mode: 0o755 });
   }
 
-  function launch(PATH: string): { status: number | null; stdout: string; stderr: string } {
+  function launch(PATH: string, env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } {
     const r = spawnSync('/bin/sh', [path.join(layer, 'extensions', 'telemetry-extension')], {
-      env: { PATH },
+      env: { PATH, ...env },
       cwd: os.tmpdir(),
       encoding: 'utf8',
     });
@@ -99,8 +102,18 @@ describe('the launcher', () => {
   test('runs the bundle with node from the PATH, resolved relative to its own location', () => {
     fakeNode(bin);
     const r = launch(`${bin}:/usr/bin:/bin`);
-    expect(r.stdout.trim()).toBe(`node=${bin}/node args=${layer}/telemetry-extension/index.cjs`);
+    expect(r.stdout.trim()).toBe(`node=${bin}/node args=${HEAP_FLAGS_DEFAULT} ${layer}/telemetry-extension/index.cjs`);
     expect(r.status).toBe(0);
+  });
+
+  test.each([
+    [{}, '--max-old-space-size=64 --max-semi-space-size=1'],
+    [{ TELEMETRY_EXTENSION_QUEUE_MAX_BYTES: '16777216' }, '--max-old-space-size=112 --max-semi-space-size=1'],
+    [{ TELEMETRY_EXTENSION_QUEUE_MAX_BYTES: '1024' }, '--max-old-space-size=48 --max-semi-space-size=1'],
+    [{ TELEMETRY_EXTENSION_QUEUE_MAX_BYTES: 'bogus' }, '--max-old-space-size=64 --max-semi-space-size=1'],
+  ])('caps the heap from the queue size %p', (env, flags) => {
+    fakeNode(bin);
+    expect(launch(`${bin}:/usr/bin:/bin`, env).stdout.trim()).toBe(`node=${bin}/node args=${flags} ${layer}/telemetry-extension/index.cjs`);
   });
 
   test('prefers a Node.js binary bundled in the layer', () => {
@@ -108,7 +121,7 @@ describe('the launcher', () => {
     try {
       const r = launch(`${bin}:/usr/bin:/bin`);
       expect(r.stdout.trim()).toBe(
-        `node=${layer}/telemetry-extension/bin/node args=${layer}/telemetry-extension/index.cjs`,
+        `node=${layer}/telemetry-extension/bin/node args=${HEAP_FLAGS_DEFAULT} ${layer}/telemetry-extension/index.cjs`,
       );
     } finally {
       fs.rmSync(path.join(layer, 'telemetry-extension', 'bin'), { recursive: true, force: true });
