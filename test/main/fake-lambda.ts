@@ -159,3 +159,26 @@ export class RecordingSink implements Sink {
     while (!this.events.some(predicate)) await new Promise<void>((resolve) => this.exported.push(resolve));
   }
 }
+
+/**
+ * Per test: a fresh FakeLambda, and the process's stdout and stderr captured into an array (the
+ * extension logs there). `use` receives both before each test; everything is restored after it.
+ */
+export function useFakeLambda(use: (fake: FakeLambda, output: string[]) => void): void {
+  let fake: FakeLambda | undefined;
+  beforeEach(async () => {
+    fake = await FakeLambda.start();
+    const output: string[] = [];
+    const capture = (chunk: unknown) => {
+      output.push(String(chunk));
+      return true;
+    };
+    jest.spyOn(process.stdout, 'write').mockImplementation(capture);
+    jest.spyOn(process.stderr, 'write').mockImplementation(capture);
+    use(fake, output);
+  });
+  afterEach(async () => {
+    jest.restoreAllMocks();
+    await fake?.close();
+  });
+}

@@ -1,6 +1,6 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { EXTENSION_ID, FakeLambda, RecordingSink } from './fake-lambda';
+import { EXTENSION_ID, FakeLambda, RecordingSink, useFakeLambda } from './fake-lambda';
 import { run, type CreateSink, type RunDeps } from '../../extension-src/main';
 import { SinkInitError } from '../../extension-src/sinks/errors';
 import type { ParsedEvent } from '../../extension-src/telemetry/schemas';
@@ -20,20 +20,9 @@ const isType = (type: string, id?: string) => (e: ParsedEvent) => e.type === typ
 let fake: FakeLambda;
 let output: string[];
 
-beforeEach(async () => {
-  fake = await FakeLambda.start();
-  output = [];
-  const capture = (chunk: unknown) => {
-    output.push(String(chunk));
-    return true;
-  };
-  jest.spyOn(process.stdout, 'write').mockImplementation(capture);
-  jest.spyOn(process.stderr, 'write').mockImplementation(capture);
-});
-
-afterEach(async () => {
-  jest.restoreAllMocks();
-  await fake.close();
+useFakeLambda((f, o) => {
+  fake = f;
+  output = o;
 });
 
 function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {

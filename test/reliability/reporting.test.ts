@@ -5,7 +5,7 @@
  */
 import { run } from '../../extension-src/main';
 import type { ExportOutcome, Sink } from '../../extension-src/sinks/sink';
-import { FakeLambda } from '../main/fake-lambda';
+import { FakeLambda, useFakeLambda } from '../main/fake-lambda';
 
 const T = '2030-01-01T00:00:00.000Z';
 const ARN = 'arn:aws:lambda:us-east-1:123456789012:function:fn';
@@ -23,20 +23,9 @@ class RejectingSink implements Sink {
 let fake: FakeLambda;
 let output: string[];
 
-beforeEach(async () => {
-  fake = await FakeLambda.start();
-  output = [];
-  const capture = (chunk: unknown) => {
-    output.push(String(chunk));
-    return true;
-  };
-  jest.spyOn(process.stdout, 'write').mockImplementation(capture);
-  jest.spyOn(process.stderr, 'write').mockImplementation(capture);
-});
-
-afterEach(async () => {
-  jest.restoreAllMocks();
-  await fake.close();
+useFakeLambda((f, o) => {
+  fake = f;
+  output = o;
 });
 
 test('after a burst of invalid-event warnings, dropped events are still reported in the log', async () => {
