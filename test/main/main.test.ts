@@ -4,6 +4,7 @@ import { EXTENSION_ID, FakeLambda, RecordingSink, useFakeLambda } from './fake-l
 import { run, type CreateSink, type RunDeps } from '../../extension-src/main';
 import { SinkInitError } from '../../extension-src/sinks/errors';
 import type { ParsedEvent } from '../../extension-src/telemetry/schemas';
+import { freePort } from '../reliability/support/free-port';
 
 const T = '2024-01-01T00:00:00.000Z';
 const start = (id: string) => ({ time: T, type: 'platform.start', record: { requestId: id } });
@@ -215,11 +216,9 @@ describe('run: init errors', () => {
   });
 
   test('the Extensions API is unreachable: logged, exit 1', async () => {
-    const unreachable = env();
-    await fake.close();
+    const unreachable = { ...env(), AWS_LAMBDA_RUNTIME_API: `127.0.0.1:${await freePort()}` };
     await expect(start$(unreachable, new RecordingSink())).resolves.toBe(1);
     expect(lines('ERROR cannot register')[0]).toContain('ECONNREFUSED');
-    fake = await FakeLambda.start(); // for afterEach
   });
 
   test('no AWS_LAMBDA_RUNTIME_API: exit 1 at once', async () => {
