@@ -117,6 +117,28 @@ interface PhaseState {
   spans?: PlatformSpan[];
 }
 
+/** An init/restore phase's runtime finished: its outcome and spans. */
+function phaseRuntimeDone(
+  state: PhaseState,
+  r: { status: string; errorType?: string; spans?: PlatformSpan[]; tracing?: Tracing },
+): void {
+  state.status = r.status;
+  state.errorType = r.errorType;
+  state.spans = r.spans;
+  state.tracing ??= r.tracing;
+}
+
+/** An init/restore phase's report: it completes what runtimeDone said (or stands in for it). */
+function phaseReport(
+  state: PhaseState,
+  r: { status?: string; errorType?: string; spans?: PlatformSpan[]; tracing?: Tracing },
+): void {
+  state.status = r.status ?? state.status;
+  state.errorType = r.errorType ?? state.errorType;
+  state.spans = r.spans ?? state.spans;
+  state.tracing ??= r.tracing;
+}
+
 /** A finished init/restore span waiting for the invocation it belongs to. */
 interface PendingPhaseSpan {
   readonly state: PhaseState;
@@ -196,21 +218,14 @@ export class OtlpProcessor {
         if (event.record.initializationType === 'provisioned-concurrency') this.coldStartPending = false;
         return NO_SIGNALS;
       case 'platform.initRuntimeDone': {
-        const state = this.init ?? (this.init = { kind: 'init', initializationType: event.record.initializationType });
-        state.status = event.record.status;
-        state.errorType = event.record.errorType;
-        state.spans = event.record.spans;
-        state.tracing ??= event.record.tracing;
+        phaseRuntimeDone(this.init ?? (this.init = { kind: 'init', initializationType: event.record.initializationType }), event.record);
         return NO_SIGNALS;
       }
       case 'platform.initReport': {
         const state = this.init ?? { kind: 'init' as const, initializationType: event.record.initializationType };
         this.init = undefined;
         state.phase ??= event.record.phase;
-        state.status = event.record.status ?? state.status;
-        state.errorType = event.record.errorType ?? state.errorType;
-        state.spans = event.record.spans ?? state.spans;
-        state.tracing ??= event.record.tracing;
+        phaseReport(state, event.record);
         const durationMs = event.record.metrics.durationMs;
         out.metrics.record(FAAS_METRICS.initDuration, durationMs / 1000, event.timeMs);
         const traced = this.finishPhase(state, durationMs, event.timeMs, out);
@@ -221,19 +236,13 @@ export class OtlpProcessor {
         this.coldStartPending = true;
         return NO_SIGNALS;
       case 'platform.restoreRuntimeDone': {
-        const state = this.restore ?? (this.restore = { kind: 'restore', initializationType: 'snap-start' });
-        state.status = event.record.status;
-        state.errorType = event.record.errorType;
-        state.spans = event.record.spans;
-        state.tracing ??= event.record.tracing;
+        phaseRuntimeDone(this.restore ?? (this.restore = { kind: 'restore', initializationType: 'snap-start' }), event.record);
         return NO_SIGNALS;
       }
       case 'platform.restoreReport': {
         const state = this.restore ?? { kind: 'restore' as const, initializationType: 'snap-start' };
         this.restore = undefined;
-        state.status = event.record.status ?? state.status;
-        state.errorType = event.record.errorType ?? state.errorType;
-        state.spans = event.record.spans ?? state.spans;
+        phaseReport(state, event.record);
         const durationMs = event.record.metrics?.durationMs ?? (state.startMs !== undefined ? event.timeMs - state.startMs : 0);
         if (event.record.metrics) out.metrics.record(FAAS_METRICS.restoreDuration, durationMs / 1000, event.timeMs);
         const traced = this.finishPhase(state, durationMs, event.timeMs, out);
