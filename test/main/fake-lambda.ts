@@ -9,18 +9,9 @@ import type { ExportOutcome, Sink } from '../../extension-src/sinks/sink';
 import type { Counters } from '../../extension-src/stats/counters';
 import type { ParsedEvent } from '../../extension-src/telemetry/schemas';
 
-export interface Recorded {
-  readonly method: string;
-  readonly url: string;
-  readonly headers: http.IncomingHttpHeaders;
-  readonly body: string;
-}
+import type { Answer, Recorded } from '../lambda/fake-api';
 
-export interface Answer {
-  readonly status: number;
-  readonly headers?: Record<string, string>;
-  readonly body?: unknown;
-}
+export type { Answer, Recorded } from '../lambda/fake-api';
 
 export const EXTENSION_ID = 'fake-extension-id';
 
