@@ -6,7 +6,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import { NO_CAP, type CpuCap } from './cpu-cap';
 import { EXTENSION_NAME } from '../../lib/config/contract';
@@ -125,17 +124,7 @@ export class BenchProcess {
   }
 }
 
-/** A port that was free a moment ago on 127.0.0.1 (the extension's port must be configured). */
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+export { freePort } from '../support/free-port';
 
 /** The launcher Lambda would start from `/opt/extensions`. */
 export function launcherOf(layerDir: string): string {

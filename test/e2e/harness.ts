@@ -4,12 +4,12 @@
  * OTLP receiver as the sink's endpoint. Everything is real: processes, HTTP, the bundled layer.
  */
 import * as fs from 'fs';
-import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { readCdkFunction, type CdkFunctionInfo } from '../emulator/cdk-out';
 import { LambdaEmulator, type EmulatorOptions } from '../emulator/emulator';
 import { EXAMPLE_FUNCTION_ID, EXAMPLE_STACK_NAME, ExampleStackProps, synthExample } from '../example/app';
+import { freePort } from '../support/free-port';
 import { OtlpReceiver } from '../support/otlp-receiver';
 
 export interface ExampleRun {
@@ -75,15 +75,6 @@ export async function runExample(options: ExampleRunOptions = {}): Promise<Examp
       fs.rmSync(outdir, { recursive: true, force: true });
     },
   };
-}
-
-/** A port nothing listens on now (the OS picks it). */
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /** `LoggingConfig.LogFormat` of the function in the template (where CDK's `loggingFormat` goes). */

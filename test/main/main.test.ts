@@ -4,7 +4,7 @@ import { EXTENSION_ID, FakeLambda, RecordingSink, useFakeLambda } from './fake-l
 import { run, type CreateSink, type RunDeps } from '../../extension-src/main';
 import { SinkInitError } from '../../extension-src/sinks/errors';
 import type { ParsedEvent } from '../../extension-src/telemetry/schemas';
-import { freePort } from '../reliability/support/free-port';
+import { freePort } from '../support/free-port';
 
 const T = '2024-01-01T00:00:00.000Z';
 const start = (id: string) => ({ time: T, type: 'platform.start', record: { requestId: id } });

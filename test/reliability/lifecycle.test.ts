@@ -12,7 +12,7 @@ import {
   closeAll, extensionLines, layerWithRuntimeApi, logFields, otlpEnv, realRuntimePort, shutdownCounters, startWithLayer,
 } from './support/bundle-emulator';
 import { FaultProxy, type FaultRule } from './support/fault-proxy';
-import { freePort } from './support/free-port';
+import { freePort } from '../support/free-port';
 import { Release } from './support/release';
 import { EXTENSION_NAME } from '../../lib/config/contract';
 import type { LambdaEmulator } from '../emulator/emulator';

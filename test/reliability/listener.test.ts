@@ -10,7 +10,7 @@ import { PassThrough } from 'node:stream';
 import * as fc from 'fast-check';
 import { startWithLayer, closeAll, extensionLines, otlpEnv, shutdownCounters } from './support/bundle-emulator';
 import { HOSTILE_KEYS, TEMPLATES, hostileJson, junkEvent, validEvent, wrongTypeVariants, type ValidEvent } from './support/events';
-import { freePort } from './support/free-port';
+import { freePort } from '../support/free-port';
 import { Release } from './support/release';
 import { bodyLimitFor, createListenerApp } from '../../extension-src/listener/app';
 import { BoundedQueue } from '../../extension-src/queue/bounded-queue';

@@ -6,7 +6,7 @@
  */
 import { closeAll, otlpEnv, shutdownCounters, startWithLayer } from './support/bundle-emulator';
 import { FaultProxy } from './support/fault-proxy';
-import { freePort } from './support/free-port';
+import { freePort } from '../support/free-port';
 import { OtlpReceiver } from '../support/otlp-receiver';
 
 let receiver: OtlpReceiver;

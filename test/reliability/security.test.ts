@@ -13,7 +13,6 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { LAYER_DIR, closeAll, extensionLines, otlpEnv, startWithLayer } from './support/bundle-emulator';
-import { freePort } from './support/free-port';
 import { createListenerApp } from '../../extension-src/listener/app';
 import { startListener, type RunningListener } from '../../extension-src/listener/server';
 import { BoundedQueue } from '../../extension-src/queue/bounded-queue';
@@ -21,6 +20,7 @@ import { Counters } from '../../extension-src/stats/counters';
 import { TelemetryExtensionLayer, TelemetrySink } from '../../lib';
 import { EXTENSION_NAME } from '../../lib/config/contract';
 import type { LambdaEmulator } from '../emulator/emulator';
+import { freePort } from '../support/free-port';
 import { OtlpReceiver } from '../support/otlp-receiver';
 
 const SECRET = 'S3cr3t-tok3n-4d9f7e1b-never-print-me';

@@ -7,7 +7,6 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FaultProxy } from './support/fault-proxy';
-import { freePort } from './support/free-port';
 import { HttpSink } from '../../extension-src/sinks/http-sink';
 import { OtlpSink } from '../../extension-src/sinks/otlp/otlp-sink';
 import type { RetryClock, RetryPolicy } from '../../extension-src/sinks/retry';
@@ -16,6 +15,7 @@ import type { ExportOutcome } from '../../extension-src/sinks/sink';
 import { Counters } from '../../extension-src/stats/counters';
 import type { ParsedEvent } from '../../extension-src/telemetry/schemas';
 import { parse, raw, T0 } from '../sinks/events';
+import { freePort } from '../support/free-port';
 import { OtlpReceiver } from '../support/otlp-receiver';
 
 /** Virtual time: `sleep` advances it at once and is recorded; `random` is fixed. */

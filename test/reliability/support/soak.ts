@@ -8,8 +8,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { HANDLERS_DIR, closeAll, otlpEnv, shutdownCounters, startWithLayer } from './bundle-emulator';
-import { freePort } from './free-port';
 import { EXTENSION_NAME } from '../../../lib/config/contract';
+import { freePort } from '../../support/free-port';
 import { OtlpReceiver } from '../../support/otlp-receiver';
 
 export interface SoakOptions {
