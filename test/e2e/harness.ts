@@ -61,7 +61,7 @@ export async function runExample(options: ExampleRunOptions = {}): Promise<Examp
     functionName: 'telemetry-example',
     memorySizeMB: fn.memorySizeMB,
     timeoutMs: fn.timeoutSeconds * 1000,
-    logFormat: logFormatOf(fn),
+    logFormat: fn.logFormat,
     ...options.emulator,
   });
   return {
@@ -75,12 +75,6 @@ export async function runExample(options: ExampleRunOptions = {}): Promise<Examp
       fs.rmSync(outdir, { recursive: true, force: true });
     },
   };
-}
-
-/** `LoggingConfig.LogFormat` of the function in the template (where CDK's `loggingFormat` goes). */
-function logFormatOf(fn: CdkFunctionInfo): 'JSON' | 'Text' {
-  const template = JSON.parse(fs.readFileSync(fn.templateFile, 'utf8'));
-  return template.Resources[fn.logicalId].Properties.LoggingConfig?.LogFormat === 'JSON' ? 'JSON' : 'Text';
 }
 
 /** The value of a string attribute of a decoded OTLP item. */

@@ -60,12 +60,13 @@ describe('stdout sink subscribed to its own extension logs', () => {
 describe.each([
   ['Text', lambda.LoggingFormat.TEXT],
   ['JSON', lambda.LoggingFormat.JSON],
-])('function logs in the %s format', (_name, logFormat) => {
+])('function logs in the %s format', (name, logFormat) => {
   let run: ExampleRun;
   afterAll(() => run?.close());
 
   test('become OTLP log records with the severity of their level and their invocation', async () => {
     run = await runExample({ stack: () => ({ logFormat }) });
+    expect(run.fn.logFormat).toBe(name); // read from cdk.out, handed to the emulator
     const ok = await run.emulator.invoke({ action: 'ok' });
     const fail = await run.emulator.invoke({ action: 'fail' });
     await run.emulator.shutdown();

@@ -30,6 +30,8 @@ export interface CdkFunctionInfo {
   readonly architecture: string;
   readonly memorySizeMB: number;
   readonly timeoutSeconds: number;
+  /** `LoggingConfig.LogFormat` (where CDK's `loggingFormat` goes): `JSON` or `Text`. */
+  readonly logFormat: 'JSON' | 'Text';
   /** Absolute path of the function's code asset folder (`LAMBDA_TASK_ROOT`), when it has one. */
   readonly codeAssetDir?: string;
   readonly layers: readonly CdkLayerInfo[];
@@ -147,6 +149,7 @@ export function readCdkFunction(assemblyDir: string, stackName: string, function
     architecture: Array.isArray(props.Architectures) && typeof props.Architectures[0] === 'string' ? props.Architectures[0] : 'x86_64',
     memorySizeMB: typeof props.MemorySize === 'number' ? props.MemorySize : 128,
     timeoutSeconds: typeof props.Timeout === 'number' ? props.Timeout : 3,
+    logFormat: props.LoggingConfig?.LogFormat === 'JSON' ? 'JSON' : 'Text',
     codeAssetDir: assetDir(templateFile, resource),
     layers: ((props.Layers ?? []) as unknown[]).map((reference) => layerInfo(templateFile, resources, reference)),
     env,
