@@ -61,6 +61,15 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@opentelemetry/otlp-grpc-exporter-base@0.38.0',
     'fast-check',
     'cdk-nag@^2',
+    // The function side of the tests and the demo: the real OpenTelemetry JS SDK and its OTLP/HTTP
+    // protobuf exporters, configured by the environment attachTo sets (never bundled in the layer).
+    '@opentelemetry/sdk-trace-node@2.12.1',
+    '@opentelemetry/exporter-trace-otlp-proto@0.223.1',
+    '@opentelemetry/exporter-logs-otlp-proto@0.223.1',
+    '@opentelemetry/exporter-metrics-otlp-proto@0.223.0',
+    // The newest aws-cdk-lib, under another name: the construct tests run against it too
+    // (jest moduleNameMapper), next to the declared minimum.
+    'aws-cdk-lib-latest@npm:aws-cdk-lib@^2.276.0',
     'typescript@~6.0.0',
     '@types/node@^20',
   ],
@@ -146,6 +155,15 @@ project.addTask('soak', {
   description: 'Soak the layer in the emulator: 10,000 invocations with function logs, RSS and loss checked',
   steps: [{ spawn: 'pre-compile' }, { exec: 'tsx test/reliability/soak.ts', receiveArgs: true }],
 });
+
+// The tests need Python build tools (the wheel test) and the official OTLP protobuf classes (the
+// Python function of the e2e tests): `npx projen test` installs them itself, into whatever python3
+// is first on the PATH, so the README's test command works on a fresh machine.
+project.addTask('install:python', {
+  description: 'Install the Python packages the tests need (test/python/requirements.txt)',
+  exec: 'python3 -c "import build, wheel, setuptools, opentelemetry.proto" 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check --retries 0 -r test/python/requirements.txt',
+});
+project.testTask.prependSpawn(project.tasks.tryFind('install:python')!);
 
 // Python bindings, built offline: pacmak generates the code only, then `python -m build` builds
 // wheel + sdist from the local pip mirror (the stock pacmak step wants PyPI, unreachable here).
