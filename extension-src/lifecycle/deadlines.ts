@@ -27,3 +27,8 @@ export async function within<T>(promise: Promise<T>, ms: number): Promise<T | un
     cancel();
   }
 }
+
+/** A signal that aborts after `ms` (at once if not positive). */
+export function abortAfter(ms: number): AbortSignal {
+  return deadlineSignal(ms).signal;
+}
