@@ -16,6 +16,7 @@ import { subscribe, telemetrySchemaVersion, type SubscribeResult } from '../lamb
 import { resolveListenAddress, startListener, type Lookup, type RunningListener } from '../listener/server';
 import { log, RateLimitedLog } from '../log';
 import { ExportLoop } from '../pipeline/export-loop';
+import { Ingest } from '../pipeline/ingest';
 import { InvocationTracker } from '../pipeline/invocation-tracker';
 import { BoundedQueue } from '../queue/bounded-queue';
 import { createSink as defaultCreateSink, type SinkContext } from '../sinks/create-sink';
@@ -133,7 +134,8 @@ export async function initialize(env: NodeJS.ProcessEnv, deps: RunDeps = {}): Pr
     // runtime once every extension has registered, so nothing heavy runs before it.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { bodyLimitFor, createListenerApp } = require('../listener/app') as typeof import('../listener/app');
-    const app = createListenerApp({ queue, counters, maxBodyBytes: bodyLimitFor(config.buffering), warnings, now });
+    const ingest = new Ingest({ queue, counters, warnings });
+    const app = createListenerApp({ ingest, maxBodyBytes: bodyLimitFor(config.buffering), warnings, now });
     listener = await startListener(app, deps.listenPort ?? config.port, { address: await listenAddress });
   } catch (error) {
     return initFailed(ERROR_TYPES.listenerFailed, errorMessage(error));

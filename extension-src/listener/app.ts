@@ -2,6 +2,9 @@
  * The HTTP listener the Telemetry API pushes to: one route, `POST /`, whose body is a JSON array
  * of events (the subscription's destination URI has no path, see lambda/telemetry-api.ts).
  *
+ * The listener only does HTTP: it reads and parses the body and hands the parsed batch to the
+ * ingest step (../pipeline/ingest.ts), which filters, queues and counts.
+ *
  * Answers:
  * - 200: the batch was taken (its valid events are queued; invalid ones are counted, logged
  *   rate-limited and dropped, so one bad event never makes Lambda resend a batch forever);
@@ -17,11 +20,13 @@ import { Router } from '@koa/router';
 import Koa from 'koa';
 import getRawBody from 'raw-body';
 import type { BufferingConfig } from '../config/types';
-import { isOwnOutput, RateLimitedLog } from '../log';
+import { RateLimitedLog } from '../log';
+import { Ingest } from '../pipeline/ingest';
+import { TELEMETRY_API_SOURCE } from '../pipeline/telemetry-api-source';
 import type { BoundedQueue } from '../queue/bounded-queue';
 import type { Counters } from '../stats/counters';
-import { InvalidBatchError, parseBatch, type InvalidEvent } from '../telemetry/parse-batch';
-import { isKnownEvent, type ParsedEvent } from '../telemetry/schemas';
+import { InvalidBatchError, parseBatch } from '../telemetry/parse-batch';
+import type { ParsedEvent } from '../telemetry/schemas';
 
 /** Headroom on top of 2 x maxBytes: JSON framing and AWS's own estimate of a batch's size. */
 export const BODY_LIMIT_SLACK_BYTES = 64 * 1024;
@@ -31,9 +36,7 @@ export function bodyLimitFor(buffering: Pick<BufferingConfig, 'maxBytes'>): numb
   return 2 * buffering.maxBytes + BODY_LIMIT_SLACK_BYTES;
 }
 
-export interface ListenerDeps {
-  readonly queue: BoundedQueue<ParsedEvent>;
-  readonly counters: Counters;
+export interface ListenerOptions {
   /** Bodies above this many bytes get 413. */
   readonly maxBodyBytes: number;
   /** Where invalid events and request failures are reported. Default: 5 lines per minute. */
@@ -42,19 +45,21 @@ export interface ListenerDeps {
   readonly now?: () => number;
 }
 
+/** The ingest step the batches go to; or the queue and counters to build one from (with `warnings`). */
+export type ListenerDeps = ListenerOptions & (
+  | { readonly ingest: Pick<Ingest<ParsedEvent>, 'ingest'> }
+  | { readonly queue: BoundedQueue<ParsedEvent>; readonly counters: Counters }
+);
+
 function isRawBodyError(error: unknown): error is getRawBody.RawBodyError {
   return error instanceof Error && typeof (error as { type?: unknown }).type === 'string' && typeof (error as { status?: unknown }).status === 'number';
 }
 
-function describeInvalid(invalid: readonly InvalidEvent[]): string {
-  const first = invalid[0];
-  return `#${first.index}${first.type ? ` (${first.type})` : ''}: ${first.reason}`;
-}
-
 /** The Koa application. Listen with `app.callback()` on a node http server (see server.ts). */
 export function createListenerApp(deps: ListenerDeps): Koa {
-  const { queue, counters, maxBodyBytes } = deps;
+  const { maxBodyBytes } = deps;
   const warnings = deps.warnings ?? new RateLimitedLog(5, 60_000);
+  const ingest = 'ingest' in deps ? deps.ingest : new Ingest({ queue: deps.queue, counters: deps.counters, warnings });
   const now = deps.now ?? Date.now;
 
   const app = new Koa();
@@ -101,33 +106,10 @@ export function createListenerApp(deps: ListenerDeps): Koa {
       throw error;
     }
 
-    const total = (body as unknown[]).length;
-    let kept = batch.events;
-    let ownOutput = 0;
-    for (const event of batch.events) {
-      if (event.type === 'extension' && isOwnOutput(event.record)) ownOutput++;
-    }
-    if (ownOutput > 0) kept = batch.events.filter((event) => !(event.type === 'extension' && isOwnOutput(event.record)));
-
-    const bytes = total > 0 ? (raw.length * kept.length) / total : 0;
-    if (!queue.offer(kept, bytes)) {
-      counters.rejected += kept.length;
+    if (ingest.ingest(TELEMETRY_API_SOURCE, { items: batch.events, invalid: batch.invalid, unknown: batch.unknown, bytes: raw.length }) === 'full') {
       ctx.status = 503;
       ctx.body = 'queue full, resend later';
       return;
-    }
-
-    counters.received += total - ownOutput;
-    counters.invalid += batch.invalid.length;
-    counters.unknown += batch.unknown;
-    for (const event of kept) {
-      if (isKnownEvent(event) && event.type === 'platform.logsDropped') {
-        counters.platformDroppedRecords += event.record.droppedRecords;
-        counters.platformDroppedBytes += event.record.droppedBytes;
-      }
-    }
-    if (batch.invalid.length > 0) {
-      warnings.warn('invalid telemetry events dropped', { count: batch.invalid.length, first: describeInvalid(batch.invalid) });
     }
     ctx.status = 200;
     ctx.body = 'OK';

@@ -1,6 +1,21 @@
+/** What the ingest step (../pipeline/ingest.ts) counted for one source. */
+export interface SourceCounts {
+  /** Items received (valid, invalid and unknown; not the extension's own output). */
+  received: number;
+  /** Items that broke their schema (dropped). */
+  invalid: number;
+  /** Items of a kind this version does not know (kept). */
+  unknown: number;
+  /** Items refused because the queue was full (the sender keeps and resends them). */
+  rejected: number;
+}
+
 /**
  * Self-telemetry: what happened to every event the extension saw. One instance per process,
  * passed explicitly to whoever updates it (no module-level state).
+ *
+ * `received`, `invalid`, `unknown` and `rejected` are the sums over every source; the ingest step
+ * also counts them per source ({@link Counters.source}).
  */
 export class Counters {
   /** Events received from the Telemetry API (valid, invalid and unknown). */
@@ -20,6 +35,23 @@ export class Counters {
   /** What the platform itself reported lost, from `platform.logsDropped`. */
   platformDroppedRecords = 0;
   platformDroppedBytes = 0;
+
+  private readonly sources = new Map<string, SourceCounts>();
+
+  /** The ingest counts of the source named `name` (all zero until it ingests something). */
+  source(name: string): SourceCounts {
+    let counts = this.sources.get(name);
+    if (counts === undefined) {
+      counts = { received: 0, invalid: 0, unknown: 0, rejected: 0 };
+      this.sources.set(name, counts);
+    }
+    return counts;
+  }
+
+  /** The ingest counts of every source that ingested something, by source name. */
+  sourcesSnapshot(): Readonly<Record<string, Readonly<SourceCounts>>> {
+    return Object.fromEntries([...this.sources].map(([name, counts]) => [name, { ...counts }]));
+  }
 
   snapshot(): CountersSnapshot {
     return {

@@ -1,0 +1,107 @@
+/**
+ * The ingest step, between parse and queue: one accounting rule for every source of items (the
+ * Telemetry API's listener today; a receiver of the function's own OTLP data next).
+ *
+ * For one parsed delivery of a source:
+ * 1. the source's own-output items (the extension's own log lines coming back) are left out and
+ *    not counted: forwarding them would loop;
+ * 2. the rest is offered to the queue whole, at the delivery's byte size shared across its items
+ *    (invalid ones included in the share, so the estimate stays that of what was received);
+ * 3. `full`: nothing is kept, only `rejected` is counted (the sender keeps the delivery and resends
+ *    it, so counting it as received would count it twice);
+ * 4. `accepted`: `received`, `invalid` and `unknown` are counted (totals and per source), the
+ *    source accounts what its accepted items report (e.g. `platform.logsDropped`), and invalid
+ *    items are reported in one rate-limited warning per delivery.
+ */
+import { RateLimitedLog } from '../log';
+import type { BoundedQueue } from '../queue/bounded-queue';
+import type { Counters } from '../stats/counters';
+
+/** An item that broke its schema. Never holds the item itself. */
+export interface InvalidItem {
+  /** Position in the delivery. */
+  readonly index: number;
+  /** The item's type or kind, when it has a readable one. */
+  readonly type?: string;
+  /** Where and how it is wrong. */
+  readonly reason: string;
+}
+
+/** One parsed delivery of a source. */
+export interface IngestBatch<T> {
+  /** Valid items (and items of unknown kinds), in delivery order. */
+  readonly items: readonly T[];
+  /** Items that broke their schema: counted, reported, dropped. */
+  readonly invalid: readonly InvalidItem[];
+  /** How many of `items` are of a kind this version does not know. */
+  readonly unknown: number;
+  /** Size of the whole delivery in bytes (for the queue's byte limit). */
+  readonly bytes: number;
+}
+
+/** A kind of input of the pipeline. */
+export interface IngestSource<T> {
+  /** Its counts are kept under this name (`Counters.source(name)`), e.g. `telemetry-api`. */
+  readonly name: string;
+  /** What its items are called in warnings, e.g. `telemetry events`. */
+  readonly itemsName: string;
+  /** Items never forwarded nor counted: the extension's own output coming back. */
+  readonly isOwnOutput?: (item: T) => boolean;
+  /** Counts what an accepted item itself reports (e.g. the platform's own losses). */
+  readonly account?: (item: T, counters: Counters) => void;
+}
+
+/** `accepted`: queued and counted. `full`: nothing queued, the sender should resend later. */
+export type IngestResult = 'accepted' | 'full';
+
+export interface IngestOptions<T> {
+  readonly queue: BoundedQueue<T>;
+  readonly counters: Counters;
+  /** Where invalid items are reported. Default: 5 lines per minute. */
+  readonly warnings?: Pick<RateLimitedLog, 'warn'>;
+}
+
+export class Ingest<T> {
+  private readonly queue: BoundedQueue<T>;
+  private readonly counters: Counters;
+  private readonly warnings: Pick<RateLimitedLog, 'warn'>;
+
+  constructor(options: IngestOptions<T>) {
+    this.queue = options.queue;
+    this.counters = options.counters;
+    this.warnings = options.warnings ?? new RateLimitedLog(5, 60_000);
+  }
+
+  /** Queue and count one parsed delivery of `source`. */
+  ingest<U extends T>(source: IngestSource<U>, batch: IngestBatch<U>): IngestResult {
+    const { counters } = this;
+    const own = source.isOwnOutput;
+    const kept = own === undefined ? batch.items : batch.items.filter((item) => !own(item));
+    const total = batch.items.length + batch.invalid.length;
+    const bytes = total > 0 ? (batch.bytes * kept.length) / total : 0;
+    const counts = counters.source(source.name);
+
+    if (!this.queue.offer(kept, bytes)) {
+      counters.rejected += kept.length;
+      counts.rejected += kept.length;
+      return 'full';
+    }
+
+    const received = total - (batch.items.length - kept.length);
+    counters.received += received;
+    counters.invalid += batch.invalid.length;
+    counters.unknown += batch.unknown;
+    counts.received += received;
+    counts.invalid += batch.invalid.length;
+    counts.unknown += batch.unknown;
+    if (source.account) for (const item of kept) source.account(item, counters);
+    if (batch.invalid.length > 0) {
+      this.warnings.warn(`invalid ${source.itemsName} dropped`, { count: batch.invalid.length, first: describeInvalid(batch.invalid[0]) });
+    }
+    return 'accepted';
+  }
+}
+
+function describeInvalid(first: InvalidItem): string {
+  return `#${first.index}${first.type ? ` (${first.type})` : ''}: ${first.reason}`;
+}
