@@ -3,7 +3,7 @@
  * the queue into the sink, let the sink emit what it holds, count what is left and log the
  * summary. Resolves with exit status 0.
  */
-import { deadlineSignal, within } from './deadlines';
+import { abortAfter, within } from './deadlines';
 import { errorMessage } from './errors';
 import type { RunningExtension } from './init';
 import { planDrain, planShutdown } from './shutdown-plan';
@@ -22,20 +22,14 @@ export async function shutdown(x: RunningExtension, event: ShutdownEvent, lastRe
   //    (a failed init, or a spindown before the first invoke), the same holds for the init's own
   //    report, and the init events with it.
   if (x.subscribed && lastRequestId !== undefined && !tracker.hasReport(lastRequestId)) {
-    const wait = deadlineSignal(plan.reportWaitMs);
-    await tracker.waitForReport(lastRequestId, wait.signal);
-    wait.cancel();
+    await tracker.waitForReport(lastRequestId, abortAfter(plan.reportWaitMs));
   } else if (x.platformEvents && lastRequestId === undefined && !tracker.hasPhaseReport()) {
-    const wait = deadlineSignal(plan.reportWaitMs);
-    await tracker.waitForPhaseReport(wait.signal);
-    wait.cancel();
+    await tracker.waitForPhaseReport(abortAfter(plan.reportWaitMs));
   }
 
   // 2. Hand everything over.
   const drain = planDrain(plan, now());
-  const stop = deadlineSignal(drain.waitMs);
-  await loop.flush(drain.attemptsUntil, stop.signal);
-  stop.cancel();
+  await loop.flush(drain.attemptsUntil, abortAfter(drain.waitMs));
 
   // 3. Let the sink emit what it still holds, bounded even if it hangs.
   const shutdownOutcome = await within(

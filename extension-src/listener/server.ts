@@ -5,6 +5,7 @@
  */
 import { lookup as dnsLookup } from 'node:dns/promises';
 import * as http from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type Koa from 'koa';
 
 export const SANDBOX_HOSTNAME = 'sandbox.localdomain';
@@ -36,18 +37,10 @@ export class ListenerStartError extends Error {
 
 /** The address to bind: what `sandbox.localdomain` resolves to, unless unusable; else 127.0.0.1. */
 export async function resolveListenAddress(lookup: Lookup = (h) => dnsLookup(h)): Promise<string> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<undefined>((resolve) => {
-    timer = setTimeout(resolve, LOOKUP_TIMEOUT_MS, undefined);
-    timer.unref();
-  });
-  try {
-    const result = await Promise.race([lookup(SANDBOX_HOSTNAME).catch(() => undefined), timeout]);
-    const address = result?.address;
-    return address && !WILDCARD_ADDRESSES.has(address) ? address : FALLBACK_ADDRESS;
-  } finally {
-    clearTimeout(timer);
-  }
+  const timeout = sleep(LOOKUP_TIMEOUT_MS, undefined, { ref: false });
+  const result = await Promise.race([lookup(SANDBOX_HOSTNAME).catch(() => undefined), timeout]);
+  const address = result?.address;
+  return address && !WILDCARD_ADDRESSES.has(address) ? address : FALLBACK_ADDRESS;
 }
 
 export interface RunningListener {

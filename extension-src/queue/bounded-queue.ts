@@ -37,7 +37,6 @@ export class BoundedQueue<T> {
   private head = 0;
   private totalBytes = 0;
   private readonly listeners = new Set<OfferListener<T>>();
-  private availableWaiters: Array<() => void> = [];
 
   constructor(limits: Partial<QueueLimits> = {}) {
     this.currentLimits = { ...DEFAULT_QUEUE_LIMITS, ...limits };
@@ -73,11 +72,6 @@ export class BoundedQueue<T> {
     }
     this.totalBytes += bytes;
     for (const listener of this.listeners) listener(events);
-    if (this.availableWaiters.length > 0) {
-      const waiters = this.availableWaiters;
-      this.availableWaiters = [];
-      for (const wake of waiters) wake();
-    }
     return true;
   }
 
@@ -119,60 +113,11 @@ export class BoundedQueue<T> {
     return this.take(this.size);
   }
 
-  /**
-   * Resolves true as soon as the queue holds at least one event (at once if it already does),
-   * or false when `signal` aborts first.
-   */
-  whenAvailable(signal?: AbortSignal): Promise<boolean> {
-    if (this.size > 0) return Promise.resolve(true);
-    if (signal?.aborted) return Promise.resolve(false);
-    return new Promise((resolve) => {
-      const onAbort = () => {
-        this.availableWaiters = this.availableWaiters.filter((w) => w !== wake);
-        resolve(false);
-      };
-      const wake = () => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve(true);
-      };
-      this.availableWaiters.push(wake);
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
-  }
-
   /** Register a listener for accepted batches. Returns its unsubscribe function. */
   onOffer(listener: OfferListener<T>): () => void {
     this.listeners.add(listener);
     return () => {
       this.listeners.delete(listener);
     };
-  }
-
-  /**
-   * Resolves with the first event offered from now on that matches `predicate`, or undefined when
-   * `signal` aborts first. Events already queued are not looked at (see InvocationTracker for
-   * "has it already arrived").
-   */
-  waitFor<U extends T>(predicate: (event: T) => event is U, signal?: AbortSignal): Promise<U | undefined>;
-  waitFor(predicate: (event: T) => boolean, signal?: AbortSignal): Promise<T | undefined>;
-  waitFor(predicate: (event: T) => boolean, signal?: AbortSignal): Promise<T | undefined> {
-    if (signal?.aborted) return Promise.resolve(undefined);
-    return new Promise((resolve) => {
-      const finish = (event: T | undefined) => {
-        unsubscribe();
-        signal?.removeEventListener('abort', onAbort);
-        resolve(event);
-      };
-      const onAbort = () => finish(undefined);
-      const unsubscribe = this.onOffer((events) => {
-        for (const event of events) {
-          if (predicate(event)) {
-            finish(event);
-            return;
-          }
-        }
-      });
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
   }
 }

@@ -72,7 +72,7 @@ export type LogRecord = v.InferOutput<typeof LogRecordSchema>;
 
 // ---------------------------------------------------------------------------------------------
 // Envelopes `{time, type, record}`, one per event type. Not exported: the exported `XxxSchema`
-// below add `timeMs`; `TelemetryEventSchema` dispatches over these with `v.variant`.
+// below add `timeMs`.
 
 function envelope<TType extends string, TRecord extends v.GenericSchema>(type: TType, record: TRecord) {
   return v.looseObject({
@@ -213,27 +213,6 @@ export const PlatformLogsDroppedEventSchema = v.pipe(LogsDroppedEnvelope, v.tran
 export const FunctionLogEventSchema = v.pipe(FunctionLogEnvelope, v.transform(withTimeMs));
 export const ExtensionLogEventSchema = v.pipe(ExtensionLogEnvelope, v.transform(withTimeMs));
 
-/** Any known event, discriminated on `type`. `parseBatch` uses the per-type schemas instead. */
-export const TelemetryEventSchema = v.pipe(
-  v.variant('type', [
-    InitStartEnvelope,
-    InitRuntimeDoneEnvelope,
-    InitReportEnvelope,
-    StartEnvelope,
-    RuntimeDoneEnvelope,
-    ReportEnvelope,
-    RestoreStartEnvelope,
-    RestoreRuntimeDoneEnvelope,
-    RestoreReportEnvelope,
-    ExtensionEnvelope,
-    TelemetrySubscriptionEnvelope,
-    LogsDroppedEnvelope,
-    FunctionLogEnvelope,
-    ExtensionLogEnvelope,
-  ]),
-  v.transform(withTimeMs),
-);
-
 export type PlatformInitStartEvent = v.InferOutput<typeof PlatformInitStartEventSchema>;
 export type PlatformInitRuntimeDoneEvent = v.InferOutput<typeof PlatformInitRuntimeDoneEventSchema>;
 export type PlatformInitReportEvent = v.InferOutput<typeof PlatformInitReportEventSchema>;
@@ -300,11 +279,6 @@ export const EVENT_SCHEMAS: Readonly<Record<TelemetryEventType, v.GenericSchema<
 
 /** The types this version knows. */
 export const KNOWN_EVENT_TYPES: ReadonlySet<string> = new Set(Object.keys(EVENT_SCHEMAS));
-
-/** Is `type` one of the known event types? */
-export function isKnownEventType(type: string): type is TelemetryEventType {
-  return KNOWN_EVENT_TYPES.has(type);
-}
 
 /** Known events carry a known `type`; unknown ones (marked `unknown: true`) never do. */
 export function isKnownEvent(event: ParsedEvent): event is TelemetryEvent {

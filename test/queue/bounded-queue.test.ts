@@ -1,4 +1,5 @@
 import { BoundedQueue, DEFAULT_QUEUE_LIMITS } from '../../extension-src/queue/bounded-queue';
+import { waitFor, whenAvailable } from '../support/queue-waits';
 
 describe('BoundedQueue', () => {
   test('defaults hold two of the largest Telemetry API deliveries', () => {
@@ -84,9 +85,9 @@ describe('BoundedQueue', () => {
   test('whenAvailable resolves at once when there are items, else on the next offer', async () => {
     const q = new BoundedQueue<number>();
     q.offer([1], 1);
-    await expect(q.whenAvailable()).resolves.toBe(true);
+    await expect(whenAvailable(q)).resolves.toBe(true);
     q.drain();
-    const waiting = q.whenAvailable();
+    const waiting = whenAvailable(q);
     let settled = false;
     void waiting.then(() => { settled = true; });
     await Promise.resolve();
@@ -98,18 +99,18 @@ describe('BoundedQueue', () => {
   test('whenAvailable resolves false on abort', async () => {
     const q = new BoundedQueue<number>();
     const controller = new AbortController();
-    const waiting = q.whenAvailable(controller.signal);
+    const waiting = whenAvailable(q, controller.signal);
     controller.abort();
     await expect(waiting).resolves.toBe(false);
-    await expect(q.whenAvailable(controller.signal)).resolves.toBe(false);
+    await expect(whenAvailable(q, controller.signal)).resolves.toBe(false);
     q.offer([1], 1);
-    await expect(q.whenAvailable(controller.signal)).resolves.toBe(true);
+    await expect(whenAvailable(q, controller.signal)).resolves.toBe(true);
   });
 
   test('waitFor resolves with the first matching event offered later', async () => {
     const q = new BoundedQueue<{ id: number; kind: string }>();
     q.offer([{ id: 0, kind: 'done' }], 1);
-    const waiting = q.waitFor((e) => e.kind === 'done');
+    const waiting = waitFor(q, (e) => e.kind === 'done');
     q.offer([{ id: 1, kind: 'log' }], 1);
     q.offer([{ id: 2, kind: 'log' }, { id: 3, kind: 'done' }, { id: 4, kind: 'done' }], 1);
     await expect(waiting).resolves.toEqual({ id: 3, kind: 'done' });
@@ -119,7 +120,7 @@ describe('BoundedQueue', () => {
     const q = new BoundedQueue<number>();
     const controller = new AbortController();
     const predicate = jest.fn(() => false);
-    const waiting = q.waitFor(predicate, controller.signal);
+    const waiting = waitFor(q, predicate, controller.signal);
     q.offer([1], 1);
     controller.abort();
     await expect(waiting).resolves.toBeUndefined();

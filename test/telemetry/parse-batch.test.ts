@@ -6,11 +6,11 @@ import { InvalidBatchError, parseBatch } from '../../extension-src/telemetry/par
 import {
   isKnownEvent,
   KNOWN_EVENT_TYPES,
-  TelemetryEventSchema,
   type ParsedEvent,
   type TelemetryEvent,
 } from '../../extension-src/telemetry/schemas';
 import { sharedFixtures } from '../support/shared-fixtures';
+import { TelemetryEventSchema } from '../support/telemetry-event-schema';
 
 const RECEIVED_AT = Date.UTC(2030, 0, 1);
 const SHARED_DIR = sharedFixtures('telemetry');
