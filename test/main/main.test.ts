@@ -54,14 +54,14 @@ describe('run: lifecycle', () => {
 
     next1(invoke('req-1'));
     expect(await fake.push([start('req-1'), fnLog('hello')])).toBe(200);
-    const next2Called = fake.nextCall();
-    let next2Seen = false;
-    void next2Called.then(() => { next2Seen = true; });
-    // The extension must still be waiting: it has no runtimeDone yet.
-    await fake.push([fnLog('still running')]);
-    expect(next2Seen).toBe(false);
+    // What the sink holds at the instant the extension calls next: proof that it waited for runtimeDone.
+    const next2Called = fake.nextCall().then((respond) => ({ respond, exportedBeforeNext: sink.events.map((e) => e.type) }));
+    expect(await fake.push([fnLog('still running')])).toBe(200);
     expect(await fake.push([runtimeDone('req-1')])).toBe(200);
-    const next2 = await next2Called;
+    const { respond: next2, exportedBeforeNext } = await next2Called;
+    // It called next only once runtimeDone had arrived and everything up to it was handed over:
+    // an extension that did not wait would have called next after exporting the first two events.
+    expect(exportedBeforeNext).toEqual(['platform.start', 'function', 'function', 'platform.runtimeDone']);
     // By the time it called next, everything up to runtimeDone was handed to the sink, in order.
     expect(sink.events.map((e) => e.type)).toEqual(['platform.start', 'function', 'function', 'platform.runtimeDone']);
     expect(sink.exports[0].deadline).toBeGreaterThan(Date.now() - 10_000);
