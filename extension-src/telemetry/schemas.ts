@@ -11,7 +11,9 @@
  * - times are kept as sent (`time`, `start`) and read leniently into epoch ms (`timeMs`,
  *   `startMs`, see ./time.ts). An unreadable time yields `NaN` here; `parseBatch` replaces it with
  *   the receipt time, so parsed events never carry `NaN`;
- * - `function` / `extension` text records lose their trailing line break(s).
+ * - `function` / `extension` text records lose their trailing line break(s); their object
+ *   records may have any keys (see StructuredLogRecordSchema);
+ * - every number is finite and not negative (see `Amount`).
  *
  * A wrong type for a field the catalogue defines (e.g. `durationMs: "12"`) makes the event invalid.
  */
@@ -26,6 +28,13 @@ export const INITIALIZATION_TYPES = ['on-demand', 'provisioned-concurrency', 'sn
 export const PHASES = ['init', 'invoke'] as const;
 export const STATUSES = ['success', 'failure', 'error', 'timeout'] as const;
 
+/**
+ * Every number of every event is a count or a duration: finite (JSON reads `1e400` as
+ * `Infinity`) and not negative. Anything else makes the event invalid, so it never reaches a
+ * counter or a sink.
+ */
+const Amount = v.pipe(v.number(), v.finite(), v.minValue(0));
+
 function withTimeMs<T extends { time: string }>(event: T): T & { timeMs: number } {
   return Object.assign(event, { timeMs: parseTime(event.time) });
 }
@@ -35,7 +44,7 @@ export const SpanSchema = v.pipe(
   v.looseObject({
     name: v.string(),
     start: v.string(),
-    durationMs: v.number(),
+    durationMs: Amount,
   }),
   v.transform((span) => Object.assign(span, { startMs: parseTime(span.start) })),
 );
@@ -51,23 +60,26 @@ export type Tracing = v.InferOutput<typeof TracingSchema>;
 
 const SpansSchema = v.optional(v.array(SpanSchema));
 
-/** A JSON-format log line of the function or of an extension. */
-export const StructuredLogRecordSchema = v.looseObject({
-  timestamp: v.string(),
-  level: v.string(),
-  requestId: v.optional(v.string()),
-  /** Usually a string; runtimes may log objects as structured messages. */
-  message: v.unknown(),
-});
-export type StructuredLogRecord = v.InferOutput<typeof StructuredLogRecordSchema>;
+/**
+ * A JSON log line of the function or of an extension: any JSON object, whatever its keys
+ * (Lambda's JSON format `{timestamp, level, requestId, message}`, `{"message": ...}`, pino and
+ * bunyan's `{"msg", "level": 30, "time": 1764590000000}`, ...). These are the user's own lines:
+ * none of their keys is required, and none has a required type. Keys are copied, except the ones
+ * that could reach a prototype (`__proto__`, `constructor`, `prototype`).
+ */
+export const StructuredLogRecordSchema = v.pipe(
+  v.custom<object>((value) => value !== null && typeof value === 'object' && !Array.isArray(value), 'expected a JSON object'),
+  v.looseObject({}),
+);
+export type StructuredLogRecord = Record<string, unknown>;
 
 const TRAILING_LINE_BREAKS = /[\r\n]+$/;
 
-/** Text log line (trailing line breaks removed) or structured JSON log line. */
+/** Text log line (trailing line breaks removed) or JSON log line (an object of any shape). */
 export const LogRecordSchema = v.union([
   v.pipe(v.string(), v.transform((text) => text.replace(TRAILING_LINE_BREAKS, ''))),
   StructuredLogRecordSchema,
-]);
+], 'expected a text line or a JSON object');
 export type LogRecord = v.InferOutput<typeof LogRecordSchema>;
 
 // ---------------------------------------------------------------------------------------------
@@ -88,7 +100,7 @@ const InitStartEnvelope = envelope('platform.initStart', v.looseObject({
   functionName: v.optional(v.string()),
   functionVersion: v.optional(v.string()),
   instanceId: v.optional(v.string()),
-  instanceMaxMemory: v.optional(v.number()),
+  instanceMaxMemory: v.optional(Amount),
   runtimeVersion: v.optional(v.string()),
   runtimeVersionArn: v.optional(v.string()),
   tracing: v.optional(TracingSchema),
@@ -108,7 +120,7 @@ const InitReportEnvelope = envelope('platform.initReport', v.looseObject({
   phase: v.string(),
   status: v.optional(v.string()),
   errorType: v.optional(v.string()),
-  metrics: v.looseObject({ durationMs: v.number() }),
+  metrics: v.looseObject({ durationMs: Amount }),
   spans: SpansSchema,
   tracing: v.optional(TracingSchema),
 }));
@@ -125,8 +137,8 @@ const RuntimeDoneEnvelope = envelope('platform.runtimeDone', v.looseObject({
   status: v.string(),
   errorType: v.optional(v.string()),
   metrics: v.optional(v.looseObject({
-    durationMs: v.number(),
-    producedBytes: v.optional(v.number()),
+    durationMs: Amount,
+    producedBytes: v.optional(Amount),
   })),
   spans: SpansSchema,
   tracing: v.optional(TracingSchema),
@@ -138,13 +150,13 @@ const ReportEnvelope = envelope('platform.report', v.looseObject({
   status: v.optional(v.string()),
   errorType: v.optional(v.string()),
   metrics: v.looseObject({
-    durationMs: v.number(),
+    durationMs: Amount,
     /** The four below are absent on Lambda Managed Instances. */
-    billedDurationMs: v.optional(v.number()),
-    memorySizeMB: v.optional(v.number()),
-    maxMemoryUsedMB: v.optional(v.number()),
-    initDurationMs: v.optional(v.number()),
-    restoreDurationMs: v.optional(v.number()),
+    billedDurationMs: v.optional(Amount),
+    memorySizeMB: v.optional(Amount),
+    maxMemoryUsedMB: v.optional(Amount),
+    initDurationMs: v.optional(Amount),
+    restoreDurationMs: v.optional(Amount),
   }),
   spans: SpansSchema,
   tracing: v.optional(TracingSchema),
@@ -154,7 +166,7 @@ const RestoreStartEnvelope = envelope('platform.restoreStart', v.looseObject({
   functionName: v.optional(v.string()),
   functionVersion: v.optional(v.string()),
   instanceId: v.optional(v.string()),
-  instanceMaxMemory: v.optional(v.number()),
+  instanceMaxMemory: v.optional(Amount),
   runtimeVersion: v.optional(v.string()),
   runtimeVersionArn: v.optional(v.string()),
 }));
@@ -169,7 +181,7 @@ const RestoreRuntimeDoneEnvelope = envelope('platform.restoreRuntimeDone', v.loo
 const RestoreReportEnvelope = envelope('platform.restoreReport', v.looseObject({
   status: v.string(),
   errorType: v.optional(v.string()),
-  metrics: v.optional(v.looseObject({ durationMs: v.number() })),
+  metrics: v.optional(v.looseObject({ durationMs: Amount })),
   spans: SpansSchema,
 }));
 
@@ -187,8 +199,8 @@ const TelemetrySubscriptionEnvelope = envelope('platform.telemetrySubscription',
 }));
 
 const LogsDroppedEnvelope = envelope('platform.logsDropped', v.looseObject({
-  droppedBytes: v.number(),
-  droppedRecords: v.number(),
+  droppedBytes: Amount,
+  droppedRecords: Amount,
   reason: v.string(),
 }));
 

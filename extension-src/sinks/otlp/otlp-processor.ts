@@ -545,9 +545,10 @@ export class OtlpProcessor {
       ({ level, requestId, timestamp } = line);
       body = line.message;
     } else {
-      level = record.level;
-      requestId = record.requestId;
-      timestamp = record.timestamp;
+      // Object records may have any shape: only string fields are read here.
+      level = typeof record.level === 'string' ? record.level : undefined;
+      requestId = typeof record.requestId === 'string' ? record.requestId : undefined;
+      timestamp = typeof record.timestamp === 'string' ? record.timestamp : undefined;
       body = record.message;
       for (const [key, value] of Object.entries(record)) {
         if (key === 'timestamp' || key === 'level' || key === 'requestId' || key === 'message' || value === undefined || value === null) continue;
