@@ -24,7 +24,8 @@ describe('planShutdown: how the SHUTDOWN deadline is split', () => {
   });
 
   test('the margins come from the timing given', () => {
-    const plan = planShutdown({ deadlineMs: NOW + 1_000, now: NOW, bufferingTimeoutMs: 0, timing: { shutdownMarginMs: 100, sinkSettleMs: 200, finalReportWaitMs: 10 } });
+    const timing = { shutdownMarginMs: 100, sinkSettleMs: 200, finalReportWaitMs: 10 };
+    const plan = planShutdown({ deadlineMs: NOW + 1_000, now: NOW, bufferingTimeoutMs: 0, timing });
     expect(plan).toEqual({ end: NOW + 900, reportWaitMs: 10, sinkDeadline: NOW + 700 });
   });
 });

@@ -2,12 +2,12 @@
  * Issue 10, item 7 (schema side): numbers JSON turns into Infinity, negative counts and durations,
  * and JSON log records of any shape. Every body is JSON text, parsed as the listener parses it.
  */
-import { request, serve } from '../listener/http-helpers';
 import { createListenerApp } from '../../extension-src/listener/app';
 import { BoundedQueue } from '../../extension-src/queue/bounded-queue';
 import { Counters } from '../../extension-src/stats/counters';
 import { parseBatch } from '../../extension-src/telemetry/parse-batch';
 import type { ParsedEvent } from '../../extension-src/telemetry/schemas';
+import { request, serve } from '../listener/http-helpers';
 
 const time = '2024-08-01T00:00:00.000Z';
 const span = (durationMs: unknown) => ({ name: 'responseLatency', start: time, durationMs });

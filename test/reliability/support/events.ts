@@ -72,8 +72,12 @@ export const TEMPLATES: readonly { readonly type: string; readonly time: string;
   { type: 'extension', time: T, record: { timestamp: T, level: 'INFO', requestId: RID, message: 'hello' } },
 ];
 
-/** Fields whose schema accepts any JSON value (a wrong type does not exist for them). */
-const ANY_TYPED = new Set(['function:record.message', 'extension:record.message']);
+/**
+ * Fields whose schema accepts any JSON value (a wrong type does not exist for them). A JSON log
+ * record is the user's own line and may have any shape (issue 10: pino's numeric `level`, `time`
+ * in epoch ms, no `timestamp` at all), so none of its keys has a wrong type.
+ */
+const ANY_TYPED = new Set(['function', 'extension'].flatMap((type) => ['message', 'timestamp', 'level', 'requestId'].map((key) => `${type}:record.${key}`)));
 
 /** Log records may be a string or an object: only other types are wrong. */
 const LOG_RECORD = new Set(['function:record', 'extension:record']);
