@@ -1,7 +1,7 @@
 /**
  * Bundle entry point (esbuild → lib/layer/telemetry-extension/index.cjs). Runs the extension
  * and exits with its status (open sockets, e.g. an export still in flight, must not keep the
- * process alive past SHUTDOWN). All the work lives in ./main.ts.
+ * process alive past SHUTDOWN). The run is wired in ./main.ts, the work lives in ./lifecycle/.
  */
 import { log } from './log';
 import { run } from './main';
