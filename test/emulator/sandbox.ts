@@ -217,10 +217,10 @@ export class Sandbox {
       // Only an on-demand Init lies on the path of the invocation that follows (a cold start).
       if (initializationType === 'on-demand') this.pendingInitDurationMs = durationMs;
       this.phase = 'ready';
-      if (this.snapStart) {
-        await this.freeze();
-        this.snapshotAt = Date.now();
-      }
+      // SnapStart: the snapshot is taken of the frozen environment. Provisioned concurrency: the
+      // environment waits frozen, maybe for hours, until its first invoke.
+      if (this.snapStart || initializationType === 'provisioned-concurrency') await this.freeze();
+      if (this.snapStart) this.snapshotAt = Date.now();
     }
     return record;
   }
