@@ -7,6 +7,9 @@
  * writes `console.*` output in the Text format (`<ISO time>\t<requestId>\t<LEVEL>\t<message>`) or,
  * with `AWS_LAMBDA_LOG_FORMAT=JSON`, as one JSON object per line. Newlines inside a message are
  * written as `\r`, so that one message stays one line, as the real runtime does on stdout.
+ * With `AWS_LAMBDA_MAX_CONCURRENCY` (managed instances) it runs that many workers, each log line
+ * keeping its own request id; with `AWS_LAMBDA_INITIALIZATION_TYPE=snap-start` it waits in
+ * `restore/next` after Init and runs the handler module's `afterRestore` export after a restore.
  */
 const fs = require('node:fs');
 const http = require('node:http');
