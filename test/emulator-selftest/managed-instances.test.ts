@@ -43,7 +43,8 @@ describe('managed instances', () => {
 
   test('the environment exposes AWS_LAMBDA_INITIALIZATION_TYPE and AWS_LAMBDA_MAX_CONCURRENCY', async () => {
     const emu = await startEmulator({
-      ...MANAGED, maxConcurrency: 3,
+      ...MANAGED,
+      maxConcurrency: 3,
       layerDir: makeLayer({ env: { events: ['SHUTDOWN'], probeEnv: ['AWS_LAMBDA_INITIALIZATION_TYPE', 'AWS_LAMBDA_MAX_CONCURRENCY'] } }),
     });
 

@@ -62,7 +62,12 @@ function withOptional(record: Record<string, unknown>, optional: Record<string, 
 
 export const platform = {
   initStart(args: {
-    initializationType: InitializationType; phase: InitPhase; functionName: string; functionVersion: string; instanceId: string; instanceMaxMemory: number;
+    initializationType: InitializationType;
+    phase: InitPhase;
+    functionName: string;
+    functionVersion: string;
+    instanceId: string;
+    instanceMaxMemory: number;
   }): Record<string, unknown> {
     return {
       initializationType: args.initializationType,
@@ -74,7 +79,9 @@ export const platform = {
     };
   },
 
-  initRuntimeDone(args: { initializationType: InitializationType; phase: InitPhase; status: PhaseStatus; errorType?: string }): Record<string, unknown> {
+  initRuntimeDone(args: {
+    initializationType: InitializationType; phase: InitPhase; status: PhaseStatus; errorType?: string;
+  }): Record<string, unknown> {
     return withOptional({ initializationType: args.initializationType, phase: args.phase, status: args.status }, { errorType: args.errorType });
   },
 

@@ -212,7 +212,7 @@ async function main() {
   });
   if (String(process.env.AWS_LAMBDA_INITIALIZATION_TYPE) === 'snap-start') await snapshotAndRestore(handler);
   const workers = Math.max(1, Number(process.env.AWS_LAMBDA_MAX_CONCURRENCY) || 1);
-  if (workers > 1) {
+  if (String(process.env.AWS_LAMBDA_INITIALIZATION_TYPE) === 'lambda-managed-instances') {
     // Managed instances: SIGTERM stops taking work; the invocations in flight run to completion.
     process.on('SIGTERM', () => {
       stopping = true;
