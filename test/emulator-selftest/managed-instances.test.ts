@@ -20,12 +20,15 @@ const reportOf = (emu: LambdaEmulator, requestId: string) =>
 
 describe('managed instances', () => {
   test('registering for INVOKE is refused with 403 Extension.InvalidEventType; SHUTDOWN alone is accepted', async () => {
-    const emu = await startEmulator({ ...MANAGED, layerDir: makeLayer({ both: {}, shutdownOnly: { events: ['SHUTDOWN'] } }) });
+    const refused = await startEmulator({ ...MANAGED, layerDir: makeLayer({ both: {} }) });
+    const accepted = await startEmulator({ ...MANAGED, layerDir: makeLayer({ shutdownOnly: { events: ['SHUTDOWN'] } }) });
 
-    expect(probes(emu, 'both', 'register')[0]).toMatchObject({
+    expect(probes(refused, 'both', 'register')[0]).toMatchObject({
       status: 403, body: { errorType: 'Extension.InvalidEventType', errorMessage: expect.stringContaining('INVOKE') },
     });
-    expect(probes(emu, 'shutdownOnly', 'register')[0]).toMatchObject({ status: 200 });
+    expect(refused.inits[0]).toMatchObject({ status: 'failure', errorType: 'Extension.Crash' });
+    expect(probes(accepted, 'shutdownOnly', 'register')[0]).toMatchObject({ status: 200 });
+    expect(accepted.extensions()).toEqual([expect.objectContaining({ name: 'shutdownOnly', events: ['SHUTDOWN'] })]);
   });
 
   test('the Telemetry API requires schema 2025-01-29 (400 ValidationError otherwise)', async () => {
@@ -139,6 +142,8 @@ describe('managed instances', () => {
     });
 
     const crashed = await emu.invoke({ ms: 2000 });
+    // the unhealthy environment is replaced at once, not at the next invoke (waitFor fails otherwise)
+    await emu.waitFor(() => emu.shutdowns[0]);
     const next = await emu.invoke({ ms: 1 });
 
     expect(crashed).toMatchObject({ status: 'failure', error: { errorType: 'Extension.Crash' } });

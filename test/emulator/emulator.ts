@@ -181,6 +181,7 @@ export class LambdaEmulator {
     const record = await this.sandbox.shutdown(reason);
     if (!this.shutdowns.includes(record)) this.shutdowns.push(record);
     this.nextInitPhase = reason === 'spindown' || this.initializationType === 'snap-start' ? 'init' : 'invoke';
+    this.notifier.notify();
     return record;
   }
 
@@ -349,7 +350,14 @@ export class LambdaEmulator {
   }
 
   private newSandbox(): Sandbox {
-    return new Sandbox(this.sandboxConfig(), {
+    const sandbox: Sandbox = new Sandbox(this.sandboxConfig(), {
+      // Managed instances replace an unhealthy environment at once (SHUTDOWN failure), not at the next invoke.
+      onUnhealthy: () => {
+        if (this.closed) return;
+        void this.serial(async () => {
+          if (this.sandbox === sandbox && sandbox.broken && sandbox.phase !== 'dead') await this.runShutdown('failure');
+        }).catch(() => undefined);
+      },
       hub: this.hub,
       notifier: this.notifier,
       subscribedBefore: this.subscribedBefore,
@@ -359,6 +367,7 @@ export class LambdaEmulator {
         this.notifier.notify();
       },
     });
+    return sandbox;
   }
 
   private onLine(line: OutputLine): void {

@@ -57,6 +57,8 @@ export interface SandboxDeps {
   readonly notifier: Notifier;
   readonly onLine: (line: OutputLine) => void;
   readonly onExtensionError: (record: ExtensionErrorRecord) => void;
+  /** Managed instances: the environment became unhealthy and must be replaced now. */
+  readonly onUnhealthy?: () => void;
   /** Names of extensions that subscribed in an earlier environment (for `Already subscribed`). */
   readonly subscribedBefore: Set<string>;
 }
@@ -566,7 +568,10 @@ export class Sandbox {
       // An extension crash makes the whole environment unhealthy (reset before the next invoke).
       if (proc.kind === 'runtime') this.failInflight('Runtime.ExitError', `Runtime exited with error: ${what}`);
       else if (this.phase !== 'shutdown') this.failInflight('Extension.Crash', `Extension ${proc.name} exited with error: ${what}`);
-      if (this.phase !== 'shutdown') this.broken = true;
+      if (this.phase !== 'shutdown' && !this.broken) {
+        this.broken = true;
+        this.deps.onUnhealthy?.();
+      }
       this.deps.notifier.notify();
       return;
     }
