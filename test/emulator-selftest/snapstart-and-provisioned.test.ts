@@ -89,6 +89,20 @@ describe('SnapStart', () => {
   });
 });
 
+test('SnapStart: an extension that crashes during the restore fails it (Extension.Crash)', async () => {
+  const emu = await startEmulator({
+    ...SNAP,
+    env: { AFTER_RESTORE: 'slow' },
+    layerDir: makeLayer({ sub: { subscribe: { types: ['platform'], crashOnType: 'platform.restoreStart' } } }),
+  });
+
+  const failed = await emu.invoke({});
+
+  expect(failed).toMatchObject({ status: 'failure', error: { errorType: 'Extension.Crash' } });
+  expect(recordOf(emu.telemetry.find((e) => e.type === 'platform.restoreReport'))).toMatchObject({ status: 'failure', errorType: 'Extension.Crash' });
+  expect(emu.shutdowns.map((s) => s.reason)).toEqual(['failure']);
+});
+
 describe('provisioned concurrency', () => {
   test('Init runs at start with initializationType provisioned-concurrency; the first invoke is not a cold start', async () => {
     const emu = await startEmulator({

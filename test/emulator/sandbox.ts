@@ -128,6 +128,7 @@ export class Sandbox {
   private runtimeRestorePending: ServerResponse | undefined;
   private restoreFailure: InitFailure | undefined;
   private pendingRestoreDurationMs: number | undefined;
+  private restoring = false;
   private initPhase: InitPhase = 'init';
   private initFailure: InitFailure | undefined;
   private current: Invocation | undefined;
@@ -246,6 +247,7 @@ export class Sandbox {
     this.instanceId = randomBytes(16).toString('hex');
     const started = stamp();
     this.phase = 'init';
+    this.restoring = true;
     this.emit('platform.restoreStart', platform.restoreStart({
       functionName: this.config.functionName,
       functionVersion: this.config.functionVersion,
@@ -269,6 +271,7 @@ export class Sandbox {
       clearTimeout(timer);
     }
     const ended = stamp();
+    this.restoring = false;
     const durationMs = ended.mono - started.mono;
     const failure = this.restoreFailure;
     this.emit('platform.restoreRuntimeDone', platform.restoreRuntimeDone({ status: failure?.status ?? 'success', errorType: failure?.errorType }));
@@ -293,7 +296,7 @@ export class Sandbox {
   }
 
   private failRestore(failure: InitFailure): void {
-    if (this.phase !== 'init' || this.restoreFailure) return;
+    if (!this.restoring || this.restoreFailure) return;
     this.restoreFailure = failure;
     this.deps.notifier.notify();
   }
@@ -575,7 +578,11 @@ export class Sandbox {
       this.deps.notifier.notify();
       return;
     }
-    if (this.phase === 'init') {
+    if (this.restoring) {
+      this.failRestore(proc.kind === 'runtime'
+        ? { status: 'failure', errorType: 'Runtime.ExitError', errorMessage: `Runtime exited with error: ${what}` }
+        : { status: 'failure', errorType: 'Extension.Crash', errorMessage: `Extension ${proc.name} exited with error: ${what}` });
+    } else if (this.phase === 'init') {
       this.failInit(proc.kind === 'runtime'
         ? { status: 'failure', errorType: 'Runtime.ExitError', errorMessage: `Runtime exited with error: ${what}` }
         : info.spawnError !== undefined
@@ -672,7 +679,7 @@ export class Sandbox {
   }
 
   public subscriptionOpen(): boolean {
-    return this.phase === 'init';
+    return this.phase === 'init' && !this.restoring;
   }
 
   public subscribe(agent: ExtensionAgent, subscription: Subscription): void {
@@ -716,7 +723,7 @@ export class Sandbox {
   }
 
   public runtimeRestoreError(errorType: string | undefined, body: unknown): ApiError | undefined {
-    if (this.snapshotAt !== undefined || this.phase !== 'init' || !this.snapStart || !this.runtimeReady) {
+    if (!this.restoring) {
       return {
         errorType: 'InvalidStateTransition',
         errorMessage: 'State transition from Ready to RestoreError failed for runtime. Error: State transition is not allowed',
