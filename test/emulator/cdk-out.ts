@@ -37,6 +37,12 @@ export interface CdkFunctionInfo {
   readonly layers: readonly CdkLayerInfo[];
   /** Environment variables with literal values. */
   readonly env: Readonly<Record<string, string>>;
+  /**
+   * How Lambda would run it: `snap-start` with `SnapStart.ApplyOn: PublishedVersions`,
+   * `lambda-managed-instances` with a `CapacityProviderConfig`, else `on-demand` (provisioned
+   * concurrency lives on an alias or version, not on the function: pass it to the emulator).
+   */
+  readonly initializationType: 'on-demand' | 'snap-start' | 'lambda-managed-instances';
   /** Environment variables whose values are CloudFormation expressions (`Ref`, `Fn::*`): unknown until deploy. */
   readonly nonLiteralEnv: Readonly<Record<string, unknown>>;
 }
@@ -154,5 +160,8 @@ export function readCdkFunction(assemblyDir: string, stackName: string, function
     layers: ((props.Layers ?? []) as unknown[]).map((reference) => layerInfo(templateFile, resources, reference)),
     env,
     nonLiteralEnv,
+    initializationType: props.CapacityProviderConfig !== undefined
+      ? 'lambda-managed-instances'
+      : props.SnapStart?.ApplyOn === 'PublishedVersions' ? 'snap-start' : 'on-demand',
   };
 }

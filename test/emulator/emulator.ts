@@ -2,6 +2,7 @@
  * LambdaEmulator: a local, faithful stand-in for one Lambda function's execution environment,
  * with real processes and real HTTP (see README.md in this folder).
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Invocation } from './invocation';
 import { Notifier, type NotYet } from './notifier';
@@ -14,7 +15,8 @@ import { startApiServer, type ApiHost, type ApiServer } from './server';
 import type { SubscriberRecord } from './telemetry-hub';
 import { TelemetryHub } from './telemetry-hub';
 import type {
-  EmulatorOptions, ExtensionErrorRecord, InitRecord, InvokeOptions, InvokeResult, ShutdownReason, ShutdownRecord,
+  EmulatorOptions, ExtensionErrorRecord, InitRecord, InitializationType, InvokeOptions, InvokeResult, RestoreRecord,
+  ShutdownReason, ShutdownRecord,
 } from './types';
 
 export * from './types';
@@ -24,7 +26,28 @@ export type { DeliveryRecord, DeliveryAttempt } from './telemetry-dispatcher';
 export type { OutputLine } from './processes';
 
 export const NODE_RUNTIME_SCRIPT = path.join(__dirname, 'runtime', 'node-runtime.cjs');
+export const PYTHON_RUNTIME_SCRIPT = path.join(__dirname, 'runtime', 'python-runtime.py');
+
+/**
+ * The runtime loop for a function's `Runtime`: `python*` runs `runtime/python-runtime.py` (when
+ * that file exists) with `python3`, everything else the Node.js loop.
+ */
+export function runtimeCommandFor(runtime: string | undefined): string[] {
+  if (runtime?.startsWith('python') && fs.existsSync(PYTHON_RUNTIME_SCRIPT)) return ['python3', PYTHON_RUNTIME_SCRIPT];
+  return [process.execPath, NODE_RUNTIME_SCRIPT];
+}
+
+/** Thrown by `invoke` on managed instances when every runtime worker is busy (Lambda rejects it). */
+export class TooManyRequestsError extends Error {
+  public constructor(maxConcurrency: number) {
+    super(`TooManyRequestsException: all ${maxConcurrency} runtime workers of the environment are busy`);
+    this.name = 'TooManyRequestsException';
+  }
+}
 const DEFAULT_WAIT_MS = 10_000;
+const DEFAULT_MAX_CONCURRENCY = 4;
+/** Init limit with provisioned concurrency, SnapStart and managed instances: max(130 s, timeout). */
+const LONG_INIT_MIN_MS = 130_000;
 
 export interface WaitOptions {
   readonly timeoutMs?: number;
@@ -57,6 +80,8 @@ export class LambdaEmulator {
   public readonly inits: InitRecord[] = [];
   public readonly invocations: InvokeResult[] = [];
   public readonly shutdowns: ShutdownRecord[] = [];
+  /** SnapStart restores, in order. */
+  public readonly restores: RestoreRecord[] = [];
 
   private readonly notifier = new Notifier();
   private readonly hub: TelemetryHub;
@@ -127,19 +152,37 @@ export class LambdaEmulator {
     return this.sandbox.frozen;
   }
 
-  /** Invokes the function once (invocations are serialized, as in one execution environment). */
+  /** How this function runs (`initializationType` option). */
+  public get initializationType(): InitializationType {
+    return this.options.initializationType ?? 'on-demand';
+  }
+
+  /** Request ids of the invocations in flight (managed instances). */
+  public get inflight(): string[] {
+    return [...this.sandbox.inflight.keys()];
+  }
+
+  /**
+   * Invokes the function once. On-demand, provisioned concurrency and SnapStart: invocations are
+   * serialized, as in one execution environment. Managed instances: up to `maxConcurrency` run at
+   * once; one more is refused with `TooManyRequestsError`.
+   */
   public invoke(payload: unknown = {}, options: InvokeOptions = {}): Promise<InvokeResult> {
+    if (this.initializationType === 'lambda-managed-instances') return this.runManagedInvoke(payload, options);
     return this.serial(() => this.runInvoke(payload, options));
   }
 
   /** Shuts the environment down (SIGTERM runtime, SHUTDOWN to extensions, SIGKILL at the deadline). */
   public shutdown(reason: ShutdownReason = 'spindown'): Promise<ShutdownRecord> {
-    return this.serial(async () => {
-      const record = await this.sandbox.shutdown(reason);
-      if (!this.shutdowns.includes(record)) this.shutdowns.push(record);
-      this.nextInitPhase = reason === 'spindown' ? 'init' : 'invoke';
-      return record;
-    });
+    return this.serial(() => this.runShutdown(reason));
+  }
+
+  private async runShutdown(reason: ShutdownReason): Promise<ShutdownRecord> {
+    const record = await this.sandbox.shutdown(reason);
+    if (!this.shutdowns.includes(record)) this.shutdowns.push(record);
+    this.nextInitPhase = reason === 'spindown' || this.initializationType === 'snap-start' ? 'init' : 'invoke';
+    this.notifier.notify();
+    return record;
   }
 
   /** Resolves with the first truthy value of `predicate`, re-checked on every emulator event. */
@@ -182,37 +225,96 @@ export class LambdaEmulator {
     this.inits.push(init);
     if (init.status !== 'success') {
       this.shutdowns.push(await this.sandbox.shutdown('failure'));
-      this.nextInitPhase = 'invoke';
+      this.nextInitPhase = this.initializationType === 'snap-start' ? 'init' : 'invoke';
     }
     return init;
   }
 
-  private async runInvoke(payload: unknown, options: InvokeOptions): Promise<InvokeResult> {
-    const inv = new Invocation(JSON.stringify(payload ?? null), options.traceHeader);
-    if (this.sandbox.broken) await this.shutdown('failure');
+  /** A new environment when the last one is gone (a reset); SnapStart: its restore. */
+  private async prepareEnvironment(): Promise<{ init?: InitRecord; restore?: RestoreRecord } | { failed: InitRecord | RestoreRecord }> {
+    if (this.sandbox.broken) await this.runShutdown('failure');
     let init: InitRecord | undefined;
     if (this.sandbox.phase === 'dead') {
       this.sandbox = this.newSandbox();
       init = await this.runInit(this.nextInitPhase);
-      if (init.status !== 'success') {
-        const result: InvokeResult = {
-          requestId: inv.requestId,
-          status: init.status === 'timeout' ? 'timeout' : 'failure',
-          error: { errorType: init.errorType, errorMessage: init.errorMessage },
-          startedAt: init.startedAt,
-          extensionsNextAt: {},
-          endedAt: init.endedAt,
-          durations: { durationMs: 0, billedDurationMs: 0, maxMemoryUsedMB: 0, initDurationMs: roundMs(init.durationMs) },
-          init,
-        };
-        this.invocations.push(result);
-        return result;
+      if (init.status !== 'success') return { failed: init };
+    }
+    let restore: RestoreRecord | undefined;
+    if (this.sandbox.snapshotAt !== undefined) {
+      restore = await this.sandbox.restore();
+      this.restores.push(restore);
+      if (restore.status !== 'success') {
+        this.shutdowns.push(await this.sandbox.shutdown(restore.status === 'timeout' ? 'timeout' : 'failure'));
+        return { failed: restore };
       }
     }
+    return { init, restore };
+  }
+
+  private failedBefore(inv: Invocation, failed: InitRecord | RestoreRecord): InvokeResult {
+    const result: InvokeResult = {
+      requestId: inv.requestId,
+      status: failed.status === 'timeout' ? 'timeout' : 'failure',
+      error: { errorType: failed.errorType, errorMessage: failed.errorMessage },
+      startedAt: failed.startedAt,
+      extensionsNextAt: {},
+      endedAt: failed.endedAt,
+      durations: {
+        durationMs: 0,
+        billedDurationMs: 0,
+        maxMemoryUsedMB: 0,
+        ...('phase' in failed ? { initDurationMs: roundMs(failed.durationMs) } : { restoreDurationMs: roundMs(failed.durationMs) }),
+      },
+      init: 'phase' in failed ? failed : undefined,
+    };
+    this.invocations.push(result);
+    return result;
+  }
+
+  private async runManagedInvoke(payload: unknown, options: InvokeOptions): Promise<InvokeResult> {
+    const inv = new Invocation(JSON.stringify(payload ?? null), options.traceHeader);
+    const prepared = await this.serial(() => this.prepareEnvironment());
+    if ('failed' in prepared) return this.failedBefore(inv, prepared.failed);
+    const maxConcurrency = this.options.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY;
+    if (this.sandbox.inflight.size >= maxConcurrency) throw new TooManyRequestsError(maxConcurrency);
+    const measures = await this.sandbox.invokeManaged(inv);
+    const responseAt = inv.outcome?.lastByteAt;
+    const body = inv.parsedBody;
+    const durationMs = roundMs(measures.durationMs);
+    const result: InvokeResult = {
+      requestId: inv.requestId,
+      status: inv.runtimeStatus.status,
+      response: inv.outcome?.kind === 'response' ? body : undefined,
+      error: inv.failure
+        ? { errorType: inv.failure.errorType, errorMessage: inv.failure.errorMessage }
+        : inv.outcome?.kind === 'error'
+          ? (typeof body === 'object' && body !== null ? body as Record<string, unknown> : { errorMessage: String(body) })
+          : undefined,
+      startedAt: inv.started.epoch,
+      runtimeResponseAt: responseAt,
+      extensionsNextAt: {},
+      endedAt: measures.ended.epoch,
+      durations: {
+        durationMs,
+        billedDurationMs: billedDurationMs(durationMs),
+        maxMemoryUsedMB: measures.maxMemoryUsedMB,
+        runtimeMs: responseAt === undefined ? undefined : responseAt - inv.started.epoch,
+      },
+      init: prepared.init,
+    };
+    this.invocations.push(result);
+    return result;
+  }
+
+  private async runInvoke(payload: unknown, options: InvokeOptions): Promise<InvokeResult> {
+    const inv = new Invocation(JSON.stringify(payload ?? null), options.traceHeader);
+    const prepared = await this.prepareEnvironment();
+    if ('failed' in prepared) return this.failedBefore(inv, prepared.failed);
+    const init = prepared.init;
     const measures = await this.sandbox.invoke(inv);
     if (inv.failure) {
       this.shutdowns.push(await this.sandbox.shutdown(inv.failure.status === 'timeout' ? 'timeout' : 'failure'));
-      this.nextInitPhase = 'invoke';
+      this.nextInitPhase = this.initializationType === 'snap-start' ? 'init' : 'invoke';
     }
     const responseAt = inv.outcome?.lastByteAt;
     const nextTimes = Object.values(inv.extensionsNextAt);
@@ -237,6 +339,7 @@ export class LambdaEmulator {
         billedDurationMs: billedDurationMs(durationMs),
         maxMemoryUsedMB: measures.maxMemoryUsedMB,
         initDurationMs: measures.initDurationMs === undefined ? undefined : roundMs(measures.initDurationMs),
+        restoreDurationMs: measures.restoreDurationMs === undefined ? undefined : roundMs(measures.restoreDurationMs),
         runtimeMs: responseAt === undefined ? undefined : responseAt - inv.started.epoch,
         postRuntimeExtensionsMs: responseAt === undefined || nextTimes.length === 0 ? undefined : Math.max(0, Math.max(...nextTimes) - responseAt),
       },
@@ -247,7 +350,14 @@ export class LambdaEmulator {
   }
 
   private newSandbox(): Sandbox {
-    return new Sandbox(this.sandboxConfig(), {
+    const sandbox: Sandbox = new Sandbox(this.sandboxConfig(), {
+      // Managed instances replace an unhealthy environment at once (SHUTDOWN failure), not at the next invoke.
+      onUnhealthy: () => {
+        if (this.closed) return;
+        void this.serial(async () => {
+          if (this.sandbox === sandbox && sandbox.broken && sandbox.phase !== 'dead') await this.runShutdown('failure');
+        }).catch(() => undefined);
+      },
       hub: this.hub,
       notifier: this.notifier,
       subscribedBefore: this.subscribedBefore,
@@ -257,6 +367,7 @@ export class LambdaEmulator {
         this.notifier.notify();
       },
     });
+    return sandbox;
   }
 
   private onLine(line: OutputLine): void {
@@ -274,18 +385,27 @@ export class LambdaEmulator {
     const functionVersion = o.functionVersion ?? '$LATEST';
     const memorySizeMB = o.memorySizeMB ?? 128;
     const region = o.region ?? 'us-east-1';
+    const initializationType = this.initializationType;
+    const timeoutMs = o.timeoutMs ?? 3000;
+    const runtimeCommand = o.runtimeCommand ?? runtimeCommandFor(o.runtime);
     const reserved: Record<string, string> = {
       PATH: o.path ?? [path.dirname(process.execPath), '/usr/local/bin', '/usr/bin', '/bin', ...(o.layerDir ? [path.join(o.layerDir, 'bin')] : [])].join(':'),
       LANG: 'en_US.UTF-8',
       TZ: ':UTC',
       AWS_REGION: region,
       AWS_DEFAULT_REGION: region,
-      AWS_EXECUTION_ENV: o.executionEnv ?? 'AWS_Lambda_nodejs20.x',
+      AWS_EXECUTION_ENV: o.executionEnv ?? `AWS_Lambda_${o.runtime ?? 'nodejs20.x'}`,
       AWS_LAMBDA_FUNCTION_NAME: functionName,
       AWS_LAMBDA_FUNCTION_VERSION: functionVersion,
       AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(memorySizeMB),
-      AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
-      AWS_LAMBDA_LOG_STREAM_NAME: `${new Date().toISOString().slice(0, 10).replace(/-/g, '/')}/[${functionVersion}]emulated`,
+      AWS_LAMBDA_INITIALIZATION_TYPE: initializationType,
+      // SnapStart functions have no log group / stream variables (snapstart-monitoring).
+      ...(initializationType === 'snap-start' ? {} : {
+        AWS_LAMBDA_LOG_STREAM_NAME: `${new Date().toISOString().slice(0, 10).replace(/-/g, '/')}/[${functionVersion}]emulated`,
+      }),
+      ...(initializationType === 'lambda-managed-instances'
+        ? { AWS_LAMBDA_MAX_CONCURRENCY: String(o.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY) }
+        : {}),
       AWS_LAMBDA_RUNTIME_API: this.runtimeApi,
       ...(o.logFormat === 'JSON' ? { AWS_LAMBDA_LOG_FORMAT: 'JSON' } : {}),
       ...(o.logFormat === 'JSON' && o.logLevel !== undefined ? { AWS_LAMBDA_LOG_LEVEL: o.logLevel } : {}),
@@ -297,18 +417,22 @@ export class LambdaEmulator {
       functionName,
       functionVersion,
       memorySizeMB,
-      timeoutMs: o.timeoutMs ?? 3000,
-      initTimeoutMs: o.initTimeoutMs ?? 10_000,
+      timeoutMs,
+      initTimeoutMs: o.initTimeoutMs ?? (initializationType === 'on-demand' ? 10_000 : Math.max(LONG_INIT_MIN_MS, timeoutMs)),
       shutdownBudgetMs: o.shutdownBudgetMs ?? 2000,
       runtimeShutdownBudgetMs: o.runtimeShutdownBudgetMs ?? 300,
-      runtimeCommand: o.runtimeCommand ?? [process.execPath, NODE_RUNTIME_SCRIPT],
+      runtimeCommand,
+      initializationType,
+      maxConcurrency: o.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY,
+      restoreTimeoutMs: o.restoreTimeoutMs ?? 10_000,
+      enforceMemoryLimit: o.enforceMemoryLimit ?? false,
       extensionEnv,
       runtimeEnv: {
         ...extensionEnv,
         _HANDLER: o.handler ?? 'index.handler',
         LAMBDA_TASK_ROOT: o.handlerDir,
         LAMBDA_RUNTIME_DIR: path.dirname(NODE_RUNTIME_SCRIPT),
-        AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${functionName}`,
+        ...(initializationType === 'snap-start' ? {} : { AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${functionName}` }),
       },
       invokedFunctionArn: `arn:aws:lambda:${region}:${o.accountId ?? '123456789012'}:function:${functionName}`,
     };
@@ -333,6 +457,9 @@ export class LambdaEmulator {
       runtimeNext: (res) => this.sandbox.runtimeNext(res),
       runtimeOutcome: (requestId, outcome) => this.sandbox.runtimeOutcome(requestId, outcome),
       runtimeInitError: (errorType, body) => this.sandbox.runtimeInitError(errorType, body),
+      runtimeRestoreNext: (res) => this.sandbox.runtimeRestoreNext(res),
+      runtimeRestoreError: (errorType, body) => this.sandbox.runtimeRestoreError(errorType, body),
+      refuseSubscription: (subscription) => this.sandbox.refuseSubscription(subscription),
     };
   }
 }

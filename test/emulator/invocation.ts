@@ -17,7 +17,7 @@ export function stamp(): Stamp {
 
 /** Why the invoke phase ended early. */
 export interface InvokeFailure {
-  readonly status: 'timeout' | 'failure';
+  readonly status: 'timeout' | 'failure' | 'error';
   readonly errorType: string;
   readonly errorMessage: string;
 }

@@ -13,7 +13,7 @@ export interface TelemetryEvent {
 
 export type TelemetryCategory = 'platform' | 'function' | 'extension';
 export type InitPhase = 'init' | 'invoke';
-export type InitializationType = 'on-demand';
+export type InitializationType = 'on-demand' | 'provisioned-concurrency' | 'snap-start' | 'lambda-managed-instances';
 export type PhaseStatus = 'success' | 'error' | 'failure' | 'timeout';
 
 export interface Tracing {
@@ -62,10 +62,15 @@ function withOptional(record: Record<string, unknown>, optional: Record<string, 
 
 export const platform = {
   initStart(args: {
-    phase: InitPhase; functionName: string; functionVersion: string; instanceId: string; instanceMaxMemory: number;
+    initializationType: InitializationType;
+    phase: InitPhase;
+    functionName: string;
+    functionVersion: string;
+    instanceId: string;
+    instanceMaxMemory: number;
   }): Record<string, unknown> {
     return {
-      initializationType: 'on-demand' as InitializationType,
+      initializationType: args.initializationType,
       phase: args.phase,
       functionName: args.functionName,
       functionVersion: args.functionVersion,
@@ -74,13 +79,17 @@ export const platform = {
     };
   },
 
-  initRuntimeDone(args: { phase: InitPhase; status: PhaseStatus; errorType?: string }): Record<string, unknown> {
-    return withOptional({ initializationType: 'on-demand', phase: args.phase, status: args.status }, { errorType: args.errorType });
+  initRuntimeDone(args: {
+    initializationType: InitializationType; phase: InitPhase; status: PhaseStatus; errorType?: string;
+  }): Record<string, unknown> {
+    return withOptional({ initializationType: args.initializationType, phase: args.phase, status: args.status }, { errorType: args.errorType });
   },
 
-  initReport(args: { phase: InitPhase; status: PhaseStatus; errorType?: string; durationMs: number }): Record<string, unknown> {
+  initReport(args: {
+    initializationType: InitializationType; phase: InitPhase; status: PhaseStatus; errorType?: string; durationMs: number;
+  }): Record<string, unknown> {
     return withOptional({
-      initializationType: 'on-demand',
+      initializationType: args.initializationType,
       phase: args.phase,
       status: args.status,
       metrics: { durationMs: roundMs(args.durationMs) },
@@ -115,6 +124,7 @@ export const platform = {
     memorySizeMB: number;
     maxMemoryUsedMB: number;
     initDurationMs?: number;
+    restoreDurationMs?: number;
     tracing?: Tracing;
   }): Record<string, unknown> {
     const durationMs = roundMs(args.durationMs);
@@ -126,8 +136,34 @@ export const platform = {
         billedDurationMs: billedDurationMs(durationMs),
         memorySizeMB: args.memorySizeMB,
         maxMemoryUsedMB: args.maxMemoryUsedMB,
-      }, { initDurationMs: args.initDurationMs === undefined ? undefined : roundMs(args.initDurationMs) }),
+      }, {
+        initDurationMs: args.initDurationMs === undefined ? undefined : roundMs(args.initDurationMs),
+        restoreDurationMs: args.restoreDurationMs === undefined ? undefined : roundMs(args.restoreDurationMs),
+      }),
     }, { errorType: args.errorType, tracing: args.tracing });
+  },
+
+  /** Managed instances: `metrics` has only `durationMs`; the response spans come with the report. */
+  managedReport(args: {
+    requestId: string; status: PhaseStatus; errorType?: string; durationMs: number; spans?: readonly Span[]; tracing?: Tracing;
+  }): Record<string, unknown> {
+    return withOptional({
+      requestId: args.requestId,
+      status: args.status,
+      metrics: { durationMs: roundMs(args.durationMs) },
+    }, { errorType: args.errorType, spans: args.spans, tracing: args.tracing });
+  },
+
+  restoreStart(args: { functionName: string; functionVersion: string; instanceId: string; instanceMaxMemory: number }): Record<string, unknown> {
+    return { ...args };
+  },
+
+  restoreRuntimeDone(args: { status: PhaseStatus; errorType?: string }): Record<string, unknown> {
+    return withOptional({ status: args.status }, { errorType: args.errorType });
+  },
+
+  restoreReport(args: { status: PhaseStatus; errorType?: string; durationMs: number }): Record<string, unknown> {
+    return withOptional({ status: args.status, metrics: { durationMs: roundMs(args.durationMs) } }, { errorType: args.errorType });
   },
 
   extension(args: { name: string; state: string; events: readonly string[]; errorType?: string }): Record<string, unknown> {

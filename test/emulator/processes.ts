@@ -163,6 +163,17 @@ export function pidsInGroup(pgid: number): number[] {
 }
 
 /** Peak resident set size (`VmHWM`) of one process in bytes, 0 when unknown. */
+/** Resident memory of a process now (`VmRSS`), 0 when it is gone. */
+export function currentRssBytes(pid: number): number {
+  try {
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
+    return match ? Number(match[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
 export function peakRssBytes(pid: number): number {
   try {
     const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');

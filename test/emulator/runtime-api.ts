@@ -29,6 +29,9 @@ export interface RuntimeApiHost {
   /** False when `requestId` is not the current invocation or it already has an outcome. */
   runtimeOutcome(requestId: string, outcome: RuntimeOutcome): boolean;
   runtimeInitError(errorType: string | undefined, body: unknown): ApiError | undefined;
+  /** SnapStart: hold `restore/next` until the environment is restored. */
+  runtimeRestoreNext(res: ServerResponse): ApiError | undefined;
+  runtimeRestoreError(errorType: string | undefined, body: unknown): ApiError | undefined;
 }
 
 /** The headers the real Runtime API sends with an invocation. */
@@ -78,6 +81,20 @@ export async function handleRuntimeApi(
     });
     if (accepted) sendAccepted(res);
     else sendJson(res, 400, { errorMessage: 'Invalid request ID', errorType: 'InvalidRequestID' });
+    return;
+  }
+  if (req.method === 'GET' && route === 'restore/next') {
+    const error = host.runtimeRestoreNext(res);
+    if (error) sendError(res, error.status ?? 403, error.errorType, error.errorMessage);
+    return;
+  }
+  if (req.method === 'POST' && (route === 'init/error' || route === 'restore/error')) {
+    const text = (await readBody(req)).toString('utf8');
+    const parsed = parseJson(text);
+    const report = route === 'init/error' ? host.runtimeInitError.bind(host) : host.runtimeRestoreError.bind(host);
+    const error = report(header(req, 'Lambda-Runtime-Function-Error-Type'), parsed.ok ? parsed.value : text);
+    if (error) sendError(res, error.status ?? 403, error.errorType, error.errorMessage);
+    else sendAccepted(res);
     return;
   }
   if (req.method === 'POST' && route === 'init/error') {

@@ -14,18 +14,22 @@ import type { ApiError, ExtensionErrorReport } from './extensions-api';
 import { Invocation, stamp, type InvokeFailure, type Stamp } from './invocation';
 import type { Notifier } from './notifier';
 import {
-  isoTime, platform, type InitPhase, type PhaseStatus,
+  isoTime, platform, type InitPhase, type InitializationType, type PhaseStatus,
 } from './platform-events';
 import {
-  ManagedProcess, peakRssBytes, waitAllStopped, type ExitInfo, type OutputLine, type ProcessKind,
+  currentRssBytes, ManagedProcess, peakRssBytes, waitAllStopped, type ExitInfo, type OutputLine, type ProcessKind,
 } from './processes';
 import { invocationHeaders, writeInvocation, type RuntimeOutcome } from './runtime-api';
 import { shutdownProcesses } from './shutdown';
 import type { Subscription } from './telemetry-api';
 import type { TelemetryHub } from './telemetry-hub';
 import type {
-  ExtensionErrorRecord, InitRecord, ShutdownReason, ShutdownRecord,
+  ExtensionErrorRecord, InitRecord, RestoreRecord, ShutdownReason, ShutdownRecord,
 } from './types';
+
+/** Schema Lambda Managed Instances require of Telemetry API subscriptions. */
+export const MANAGED_INSTANCES_SCHEMA = '2025-01-29';
+const MEMORY_SAMPLE_MS = 10;
 
 export interface SandboxConfig {
   readonly layerDir?: string;
@@ -41,6 +45,11 @@ export interface SandboxConfig {
   readonly extensionEnv: Record<string, string>;
   readonly runtimeEnv: Record<string, string>;
   readonly invokedFunctionArn: string;
+  readonly initializationType: InitializationType;
+  /** Managed instances: invocations at once. */
+  readonly maxConcurrency: number;
+  readonly restoreTimeoutMs: number;
+  readonly enforceMemoryLimit: boolean;
 }
 
 export interface SandboxDeps {
@@ -48,6 +57,8 @@ export interface SandboxDeps {
   readonly notifier: Notifier;
   readonly onLine: (line: OutputLine) => void;
   readonly onExtensionError: (record: ExtensionErrorRecord) => void;
+  /** Managed instances: the environment became unhealthy and must be replaced now. */
+  readonly onUnhealthy?: () => void;
   /** Names of extensions that subscribed in an earlier environment (for `Already subscribed`). */
   readonly subscribedBefore: Set<string>;
 }
@@ -60,6 +71,7 @@ export interface InvokeMeasures {
   readonly durationMs: number;
   readonly maxMemoryUsedMB: number;
   readonly initDurationMs?: number;
+  readonly restoreDurationMs?: number;
 }
 
 interface InitFailure {
@@ -100,12 +112,23 @@ export class Sandbox {
   public frozen = false;
   /** A process died while the environment was idle: reset before the next invoke. */
   public broken = false;
-  public readonly instanceId = randomBytes(16).toString('hex');
+  public instanceId = randomBytes(16).toString('hex');
+  /** SnapStart: when Init ended and the environment was frozen into a snapshot (not yet restored). */
+  public snapshotAt: number | undefined;
   private readonly extensionProcesses = new Map<string, ManagedProcess>();
   public readonly registry = new ExtensionRegistry(this.extensionProcesses);
   private runtimeProcess: ManagedProcess | undefined;
   private runtimeReady = false;
   private runtimePendingNext: ServerResponse | undefined;
+  /** Managed instances: every worker's pending `next`, and invocations waiting for a worker. */
+  private readonly runtimeWaiting: ServerResponse[] = [];
+  private readonly waitingForWorker: Invocation[] = [];
+  /** Managed instances: invocations in flight, by request id. */
+  public readonly inflight = new Map<string, Invocation>();
+  private runtimeRestorePending: ServerResponse | undefined;
+  private restoreFailure: InitFailure | undefined;
+  private pendingRestoreDurationMs: number | undefined;
+  private restoring = false;
   private initPhase: InitPhase = 'init';
   private initFailure: InitFailure | undefined;
   private current: Invocation | undefined;
@@ -113,6 +136,14 @@ export class Sandbox {
   private shutdownPromise: Promise<ShutdownRecord> | undefined;
 
   public constructor(private readonly config: SandboxConfig, private readonly deps: SandboxDeps) {}
+
+  public get managed(): boolean {
+    return this.config.initializationType === 'lambda-managed-instances';
+  }
+
+  public get snapStart(): boolean {
+    return this.config.initializationType === 'snap-start';
+  }
 
   /** Live processes (runtime first), for freezing and inspection. */
   public processes(): ManagedProcess[] {
@@ -127,7 +158,9 @@ export class Sandbox {
     this.initPhase = phase;
     const started = stamp();
     this.deps.hub.startEnvironment();
+    const initializationType = this.config.initializationType;
     this.emit('platform.initStart', platform.initStart({
+      initializationType,
       phase,
       functionName: this.config.functionName,
       functionVersion: this.config.functionVersion,
@@ -156,7 +189,9 @@ export class Sandbox {
     const durationMs = ended.mono - started.mono;
     const failure = this.initFailure;
     if (this.runtimeProcess && !this.runtimeReady && failure) {
-      this.emit('platform.initRuntimeDone', platform.initRuntimeDone({ phase, status: failure.status, errorType: failure.errorType }));
+      this.emit('platform.initRuntimeDone', platform.initRuntimeDone({
+        initializationType, phase, status: failure.status, errorType: failure.errorType,
+      }));
     }
     for (const agent of this.registry.agents) {
       this.emit('platform.extension', platform.extension({
@@ -167,10 +202,11 @@ export class Sandbox {
       }));
     }
     this.emit('platform.initReport', platform.initReport({
-      phase, status: failure?.status ?? 'success', errorType: failure?.errorType, durationMs,
+      initializationType, phase, status: failure?.status ?? 'success', errorType: failure?.errorType, durationMs,
     }));
     const record: InitRecord = {
       phase,
+      initializationType,
       status: failure?.status ?? 'success',
       errorType: failure?.errorType,
       errorMessage: failure?.errorMessage,
@@ -181,8 +217,13 @@ export class Sandbox {
     if (failure) {
       await this.shutdown(failure.status === 'timeout' ? 'timeout' : 'failure');
     } else {
-      this.pendingInitDurationMs = durationMs;
+      // Only an on-demand Init lies on the path of the invocation that follows (a cold start).
+      if (initializationType === 'on-demand') this.pendingInitDurationMs = durationMs;
       this.phase = 'ready';
+      // SnapStart: the snapshot is taken of the frozen environment. Provisioned concurrency: the
+      // environment waits frozen, maybe for hours, until its first invoke.
+      if (this.snapStart || initializationType === 'provisioned-concurrency') await this.freeze();
+      if (this.snapStart) this.snapshotAt = Date.now();
     }
     return record;
   }
@@ -190,6 +231,73 @@ export class Sandbox {
   private failInit(failure: InitFailure): void {
     if (this.phase !== 'init' || this.initFailure) return;
     this.initFailure = failure;
+    this.deps.notifier.notify();
+  }
+
+  // ---------------------------------------------------------------- Restore (SnapStart)
+
+  /**
+   * Restores the snapshot into this (new) environment: a new `instanceId`, `platform.restoreStart`,
+   * the frozen processes thawed, the runtime's `restore/next` answered, then the runtime must reach
+   * `invocation/next` (after-restore hooks) within `restoreTimeoutMs`.
+   */
+  public async restore(): Promise<RestoreRecord> {
+    const snapshotAt = this.snapshotAt as number;
+    this.snapshotAt = undefined;
+    this.instanceId = randomBytes(16).toString('hex');
+    const started = stamp();
+    this.phase = 'init';
+    this.restoring = true;
+    this.emit('platform.restoreStart', platform.restoreStart({
+      functionName: this.config.functionName,
+      functionVersion: this.config.functionVersion,
+      instanceId: this.instanceId,
+      instanceMaxMemory: this.config.memorySizeMB,
+    }));
+    this.thaw();
+    const restoreNext = this.runtimeRestorePending;
+    this.runtimeRestorePending = undefined;
+    if (restoreNext && !restoreNext.destroyed) {
+      restoreNext.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': '0' });
+      restoreNext.end();
+    }
+    const timer = setTimeout(() => this.failRestore({
+      status: 'timeout', errorType: 'Sandbox.Timeout', errorMessage: `Restore timed out after ${this.config.restoreTimeoutMs} ms`,
+    }), this.config.restoreTimeoutMs);
+    try {
+      await this.until(() => this.restoreFailure ?? (this.runtimePendingNext !== undefined && !this.runtimePendingNext.destroyed));
+      await settle();
+    } finally {
+      clearTimeout(timer);
+    }
+    const ended = stamp();
+    this.restoring = false;
+    const durationMs = ended.mono - started.mono;
+    const failure = this.restoreFailure;
+    this.emit('platform.restoreRuntimeDone', platform.restoreRuntimeDone({ status: failure?.status ?? 'success', errorType: failure?.errorType }));
+    this.emit('platform.restoreReport', platform.restoreReport({ status: failure?.status ?? 'success', errorType: failure?.errorType, durationMs }));
+    const record: RestoreRecord = {
+      status: failure?.status ?? 'success',
+      errorType: failure?.errorType,
+      errorMessage: failure?.errorMessage,
+      snapshotAt,
+      startedAt: started.epoch,
+      endedAt: ended.epoch,
+      durationMs,
+      instanceId: this.instanceId,
+    };
+    if (failure) {
+      await this.shutdown(failure.status === 'timeout' ? 'timeout' : 'failure');
+    } else {
+      this.pendingRestoreDurationMs = durationMs;
+      this.phase = 'ready';
+    }
+    return record;
+  }
+
+  private failRestore(failure: InitFailure): void {
+    if (!this.restoring || this.restoreFailure) return;
+    this.restoreFailure = failure;
     this.deps.notifier.notify();
   }
 
@@ -215,6 +323,11 @@ export class Sandbox {
       if (agent.wants('INVOKE')) agent.deliver(event);
     }
     this.deliverToRuntime();
+    const sampler = this.watchMemory(() => this.failInvoke(inv, {
+      status: 'error',
+      errorType: 'Runtime.OutOfMemory',
+      errorMessage: `RequestId: ${inv.requestId} Error: Runtime exited with error: signal: killed`,
+    }));
     const timer = setTimeout(() => this.failInvoke(inv, {
       status: 'timeout',
       errorType: 'Sandbox.Timeout',
@@ -225,6 +338,7 @@ export class Sandbox {
       await settle();
     } finally {
       clearTimeout(timer);
+      clearInterval(sampler);
     }
     const ended = stamp();
     if (!inv.runtimeDoneEmitted) this.emitRuntimeDone(inv, ended);
@@ -234,6 +348,8 @@ export class Sandbox {
     const durationMs = ended.mono - inv.started.mono;
     const initDurationMs = this.pendingInitDurationMs;
     this.pendingInitDurationMs = undefined;
+    const restoreDurationMs = this.pendingRestoreDurationMs;
+    this.pendingRestoreDurationMs = undefined;
     this.emit('platform.report', platform.report({
       requestId: inv.requestId,
       status,
@@ -242,11 +358,90 @@ export class Sandbox {
       memorySizeMB: this.config.memorySizeMB,
       maxMemoryUsedMB,
       initDurationMs,
+      restoreDurationMs,
       tracing: inv.tracing,
     }));
     this.current = undefined;
     if (!inv.failure) this.phase = 'ready';
-    return { ended, durationMs, maxMemoryUsedMB, initDurationMs };
+    return { ended, durationMs, maxMemoryUsedMB, initDurationMs, restoreDurationMs };
+  }
+
+  /**
+   * Managed instances: one of several concurrent invocations. No INVOKE to extensions, no
+   * `platform.runtimeDone`, no freeze; `platform.report` (only `metrics.durationMs`, with the
+   * response spans) as soon as the runtime answered. A timeout fails this invocation only: its
+   * code keeps running (Lambda does not enforce the timeout there).
+   */
+  public async invokeManaged(inv: Invocation): Promise<InvokeMeasures> {
+    inv.start(this.config.timeoutMs);
+    this.inflight.set(inv.requestId, inv);
+    this.emit('platform.start', platform.start({
+      requestId: inv.requestId, version: this.config.functionVersion, tracing: inv.tracing,
+    }));
+    this.waitingForWorker.push(inv);
+    this.deliverToWorkers();
+    const timer = setTimeout(() => this.failManaged(inv, {
+      status: 'timeout',
+      errorType: 'Sandbox.Timeout',
+      errorMessage: `${isoTime(Date.now())} ${inv.requestId} Task timed out after ${(this.config.timeoutMs / 1000).toFixed(2)} seconds`,
+    }), this.config.timeoutMs);
+    try {
+      await this.until(() => inv.failure ?? inv.outcome);
+      await settle();
+    } finally {
+      clearTimeout(timer);
+    }
+    const ended = stamp();
+    const durationMs = ended.mono - inv.started.mono;
+    const { status, errorType } = inv.runtimeStatus;
+    this.emit('platform.report', platform.managedReport({
+      requestId: inv.requestId,
+      status,
+      errorType,
+      durationMs,
+      spans: inv.outcome ? inv.spans() : undefined,
+      tracing: inv.tracing,
+    }));
+    this.inflight.delete(inv.requestId);
+    const index = this.waitingForWorker.indexOf(inv);
+    if (index >= 0) this.waitingForWorker.splice(index, 1);
+    return { ended, durationMs, maxMemoryUsedMB: this.maxMemoryUsedMB() };
+  }
+
+  private failManaged(inv: Invocation, failure: InvokeFailure): void {
+    if (!this.inflight.has(inv.requestId) || inv.failure || inv.outcome) return;
+    inv.failure = failure;
+    this.deps.notifier.notify();
+  }
+
+  private deliverToWorkers(): void {
+    while (this.waitingForWorker.length > 0) {
+      const res = this.runtimeWaiting.shift();
+      if (!res) return;
+      if (res.destroyed) continue;
+      const inv = this.waitingForWorker.shift() as Invocation;
+      inv.deliveredToRuntime = true;
+      writeInvocation(res, invocationHeaders({
+        requestId: inv.requestId,
+        deadlineMs: inv.deadlineMs,
+        invokedFunctionArn: this.config.invokedFunctionArn,
+        traceHeader: inv.traceHeader,
+      }), inv.payload);
+    }
+  }
+
+  /** With `enforceMemoryLimit`: SIGKILLs the runtime once the environment's resident memory passes the limit. */
+  private watchMemory(onExceeded: () => void): NodeJS.Timeout | undefined {
+    if (!this.config.enforceMemoryLimit) return undefined;
+    const limit = this.config.memorySizeMB * 1024 * 1024;
+    const sampler = setInterval(() => {
+      const used = this.processes().flatMap((p) => p.groupPids()).reduce((sum, pid) => sum + currentRssBytes(pid), 0);
+      if (used <= limit) return;
+      clearInterval(sampler);
+      onExceeded();
+      this.runtimeProcess?.signal('SIGKILL');
+    }, MEMORY_SAMPLE_MS);
+    return sampler;
   }
 
   private extensionsDone(inv: Invocation): boolean {
@@ -321,15 +516,20 @@ export class Sandbox {
 
   private async runShutdown(reason: ShutdownReason): Promise<ShutdownRecord> {
     this.phase = 'shutdown';
+    const startedAt = Date.now();
     if (this.frozen) this.thaw();
     const record = await shutdownProcesses({
+      startedAt,
       reason,
       runtime: this.runtimeProcess,
       extensions: this.extensionProcesses,
       registry: this.registry,
       budgetMs: this.config.shutdownBudgetMs,
       runtimeBudgetMs: this.config.runtimeShutdownBudgetMs,
+      runtimeAlongside: this.managed,
     });
+    this.failInflight('Runtime.ExitError', 'the environment was shut down before the runtime answered');
+    await settle();
     this.deps.hub.closeSubscribers();
     this.phase = 'dead';
     this.deps.notifier.notify();
@@ -357,9 +557,32 @@ export class Sandbox {
     });
   }
 
+  /** Managed instances: every invocation in flight fails (the runtime or the environment is gone). */
+  private failInflight(errorType: string, why: string): void {
+    for (const inv of this.inflight.values()) {
+      this.failManaged(inv, { status: 'failure', errorType, errorMessage: `RequestId: ${inv.requestId} Error: ${why}` });
+    }
+  }
+
   private onExit(proc: ManagedProcess, info: ExitInfo): void {
     const what = describeExit(info);
-    if (this.phase === 'init') {
+    if (this.managed && this.phase !== 'init') {
+      // All workers live in the one runtime process: its exit fails every invocation in flight.
+      // An extension crash makes the whole environment unhealthy (reset before the next invoke).
+      if (proc.kind === 'runtime') this.failInflight('Runtime.ExitError', `Runtime exited with error: ${what}`);
+      else if (this.phase !== 'shutdown') this.failInflight('Extension.Crash', `Extension ${proc.name} exited with error: ${what}`);
+      if (this.phase !== 'shutdown' && !this.broken) {
+        this.broken = true;
+        this.deps.onUnhealthy?.();
+      }
+      this.deps.notifier.notify();
+      return;
+    }
+    if (this.restoring) {
+      this.failRestore(proc.kind === 'runtime'
+        ? { status: 'failure', errorType: 'Runtime.ExitError', errorMessage: `Runtime exited with error: ${what}` }
+        : { status: 'failure', errorType: 'Extension.Crash', errorMessage: `Extension ${proc.name} exited with error: ${what}` });
+    } else if (this.phase === 'init') {
       this.failInit(proc.kind === 'runtime'
         ? { status: 'failure', errorType: 'Runtime.ExitError', errorMessage: `Runtime exited with error: ${what}` }
         : info.spawnError !== undefined
@@ -391,6 +614,9 @@ export class Sandbox {
     }
     if (this.phase !== 'init' || this.runtimeProcess !== undefined) {
       return { errorType: 'Extension.RegistrationClosed', errorMessage: 'Extension registration closed already' };
+    }
+    if (this.managed && events.includes('INVOKE')) {
+      return { errorType: 'Extension.InvalidEventType', errorMessage: 'INVOKE: ErrorInvalidEventType (Lambda Managed Instances deliver SHUTDOWN only)' };
     }
     if (!this.extensionProcesses.has(name)) {
       const known = [...this.extensionProcesses.keys()].join(', ') || 'none';
@@ -447,8 +673,13 @@ export class Sandbox {
     return undefined;
   }
 
+  public refuseSubscription(subscription: Subscription): string | undefined {
+    if (!this.managed || subscription.schemaVersion === MANAGED_INSTANCES_SCHEMA) return undefined;
+    return `schemaVersion should be ${MANAGED_INSTANCES_SCHEMA} on Lambda Managed Instances (got ${JSON.stringify(subscription.schemaVersion)})`;
+  }
+
   public subscriptionOpen(): boolean {
-    return this.phase === 'init';
+    return this.phase === 'init' && !this.restoring;
   }
 
   public subscribe(agent: ExtensionAgent, subscription: Subscription): void {
@@ -463,7 +694,52 @@ export class Sandbox {
 
   // ---------------------------------------------------------------- API hooks: runtime
 
+  private markRuntimeReady(): void {
+    this.runtimeReady = true;
+    this.emit('platform.initRuntimeDone', platform.initRuntimeDone({
+      initializationType: this.config.initializationType, phase: this.initPhase, status: 'success',
+    }));
+  }
+
+  private runtimeNextManaged(res: ServerResponse): ApiError | undefined {
+    if (this.phase === 'init' && !this.runtimeReady) this.markRuntimeReady();
+    this.runtimeWaiting.push(res);
+    this.deliverToWorkers();
+    this.deps.notifier.notify();
+    return undefined;
+  }
+
+  public runtimeRestoreNext(res: ServerResponse): ApiError | undefined {
+    if (!this.snapStart || this.phase !== 'init' || this.runtimeReady) {
+      return {
+        errorType: 'InvalidStateTransition',
+        errorMessage: 'State transition from Ready to RestoreReady failed for runtime. Error: State transition is not allowed',
+      };
+    }
+    this.markRuntimeReady();
+    this.runtimeRestorePending = res;
+    this.deps.notifier.notify();
+    return undefined;
+  }
+
+  public runtimeRestoreError(errorType: string | undefined, body: unknown): ApiError | undefined {
+    if (!this.restoring) {
+      return {
+        errorType: 'InvalidStateTransition',
+        errorMessage: 'State transition from Ready to RestoreError failed for runtime. Error: State transition is not allowed',
+      };
+    }
+    const fields = (typeof body === 'object' && body !== null ? body : {}) as { errorType?: unknown; errorMessage?: unknown };
+    this.failRestore({
+      status: 'failure',
+      errorType: errorType ?? (typeof fields.errorType === 'string' ? fields.errorType : 'Runtime.Unknown'),
+      errorMessage: typeof fields.errorMessage === 'string' ? fields.errorMessage : 'Runtime reported a restore error',
+    });
+    return undefined;
+  }
+
   public runtimeNext(res: ServerResponse): ApiError | undefined {
+    if (this.managed) return this.runtimeNextManaged(res);
     const inv = this.current;
     if (this.runtimePendingNext && !this.runtimePendingNext.destroyed) {
       return {
@@ -472,8 +748,7 @@ export class Sandbox {
       };
     }
     if (this.phase === 'init' && !this.runtimeReady) {
-      this.runtimeReady = true;
-      this.emit('platform.initRuntimeDone', platform.initRuntimeDone({ phase: this.initPhase, status: 'success' }));
+      this.markRuntimeReady();
     } else if (this.phase === 'invoke' && inv) {
       if (inv.deliveredToRuntime && !inv.outcome) {
         return {
@@ -501,6 +776,13 @@ export class Sandbox {
   }
 
   public runtimeOutcome(requestId: string, outcome: RuntimeOutcome): boolean {
+    if (this.managed) {
+      const running = this.inflight.get(requestId);
+      if (!running || !running.deliveredToRuntime || running.outcome || running.failure) return false;
+      running.outcome = outcome;
+      this.deps.notifier.notify();
+      return true;
+    }
     const inv = this.current;
     if (this.phase !== 'invoke' || !inv || inv.requestId !== requestId || !inv.deliveredToRuntime || inv.outcome || inv.failure) {
       return false;

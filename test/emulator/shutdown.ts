@@ -17,12 +17,21 @@ export interface ShutdownArgs {
   /** Whole phase: `deadlineMs` = start + this. */
   readonly budgetMs: number;
   readonly runtimeBudgetMs: number;
+  /**
+   * Managed instances: the runtime gets SIGTERM at the same moment as the SHUTDOWN events and may
+   * finish the invocations in flight until `deadlineMs` (then SIGKILL), instead of first having to
+   * exit within `runtimeBudgetMs`.
+   */
+  readonly runtimeAlongside?: boolean;
+  /** When the phase began (before the thaw that precedes it). @default now */
+  readonly startedAt?: number;
 }
 
 export async function shutdownProcesses(args: ShutdownArgs): Promise<ShutdownRecord> {
-  const startedAt = Date.now();
+  const startedAt = args.startedAt ?? Date.now();
   const deadlineMs = startedAt + args.budgetMs;
-  const runtime = args.runtime ? await stopRuntime(args.runtime, args.runtimeBudgetMs) : undefined;
+  const runtimeStop = args.runtime ? stopRuntime(args.runtime, args.runtimeAlongside ? args.budgetMs : args.runtimeBudgetMs) : undefined;
+  const runtime = args.runtimeAlongside ? undefined : await runtimeStop;
   const killed = new Map<string, ExtensionExitRecord['killed']>();
   for (const [name, proc] of args.extensions) {
     if (!proc.alive) continue;
@@ -67,7 +76,7 @@ export async function shutdownProcesses(args: ShutdownArgs): Promise<ShutdownRec
       killed: killed.get(name),
     };
   });
-  return { reason: args.reason, startedAt, deadlineMs, endedAt: Date.now(), runtime, extensions };
+  return { reason: args.reason, startedAt, deadlineMs, endedAt: Date.now(), runtime: runtime ?? await runtimeStop, extensions };
 }
 
 async function stopRuntime(proc: ManagedProcess, budgetMs: number): Promise<ProcessExitRecord> {

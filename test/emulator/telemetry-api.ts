@@ -127,6 +127,8 @@ export interface TelemetryApiHost {
   /** False once Init is over: subscribing is refused. */
   subscriptionOpen(): boolean;
   subscribe(agent: ExtensionAgent, subscription: Subscription): void;
+  /** A rule of the environment's mode the subscription breaks (400 ValidationError), if any. */
+  refuseSubscription?(subscription: Subscription): string | undefined;
 }
 
 export async function handleTelemetryApi(req: IncomingMessage, res: ServerResponse, host: TelemetryApiHost): Promise<void> {
@@ -153,6 +155,11 @@ export async function handleTelemetryApi(req: IncomingMessage, res: ServerRespon
   const result = validateSubscription(parsed.value);
   if (!result.ok) {
     sendJson(res, 400, { errorType: 'ValidationError', errorMessage: result.errors.join('; ') });
+    return;
+  }
+  const refusal = host.refuseSubscription?.(result.subscription);
+  if (refusal !== undefined) {
+    sendJson(res, 400, { errorType: 'ValidationError', errorMessage: refusal });
     return;
   }
   host.subscribe(agent, result.subscription);

@@ -5,6 +5,8 @@ import type { InitPhase, PhaseStatus } from './platform-events';
 export type LogFormat = 'Text' | 'JSON';
 export type ShutdownReason = 'spindown' | 'timeout' | 'failure';
 export type InvokeStatus = 'success' | 'error' | 'timeout' | 'failure';
+/** `AWS_LAMBDA_INITIALIZATION_TYPE` and `initializationType` of the init events. */
+export type InitializationType = 'on-demand' | 'provisioned-concurrency' | 'snap-start' | 'lambda-managed-instances';
 
 export interface EmulatorOptions {
   /** The folder that plays `/opt`: every regular file in its `extensions/` is launched. Omit for no layer. */
@@ -47,6 +49,28 @@ export interface EmulatorOptions {
   readonly executionEnv?: string;
   /** Per-subscriber buffer bound; beyond it events are dropped (then `platform.logsDropped`). */
   readonly telemetryBuffer?: { readonly maxItems?: number; readonly maxBytes?: number };
+  /**
+   * How Lambda runs the function (README "Modes"): `provisioned-concurrency` (Init at `start()`,
+   * long before the first invoke, which is not a cold start), `snap-start` (Init creates a
+   * snapshot, every new environment is a restore), `lambda-managed-instances` (concurrent
+   * invocations, SHUTDOWN-only extensions, schema 2025-01-29, never frozen). @default 'on-demand'
+   */
+  readonly initializationType?: InitializationType;
+  /** Managed instances: `AWS_LAMBDA_MAX_CONCURRENCY`, invocations one environment runs at once. @default 4 */
+  readonly maxConcurrency?: number;
+  /** SnapStart: limit for loading the runtime and the after-restore hooks. @default 10000 */
+  readonly restoreTimeoutMs?: number;
+  /**
+   * Kill the runtime with `Runtime.OutOfMemory` when the environment's processes together use more
+   * resident memory than `memorySizeMB` (sampled every 10 ms during an invoke). @default false
+   */
+  readonly enforceMemoryLimit?: boolean;
+  /**
+   * The function's runtime (`Runtime` of the template, e.g. `nodejs22.x`, `python3.13`): selects the
+   * runtime loop (`runtime/node-runtime.cjs`, `runtime/python-runtime.py`) and `AWS_EXECUTION_ENV`.
+   * Ignored when `runtimeCommand` is given. @default 'nodejs20.x'
+   */
+  readonly runtime?: string;
   /** Delivery retries per batch. */
   readonly telemetryRetry?: {
     readonly maxAttempts?: number; readonly baseDelayMs?: number; readonly maxDelayMs?: number; readonly attemptTimeoutMs?: number;
@@ -58,9 +82,24 @@ export interface InvokeOptions {
   readonly traceHeader?: string;
 }
 
+/** One SnapStart restore. */
+export interface RestoreRecord {
+  readonly status: 'success' | 'error' | 'failure' | 'timeout';
+  readonly errorType?: string;
+  readonly errorMessage?: string;
+  /** Epoch ms; `snapshotAt` is when the snapshot the restore came from was taken. */
+  readonly snapshotAt: number;
+  readonly startedAt: number;
+  readonly endedAt: number;
+  readonly durationMs: number;
+  /** The new environment's `instanceId`. */
+  readonly instanceId: string;
+}
+
 /** One Init attempt. */
 export interface InitRecord {
   readonly phase: InitPhase;
+  readonly initializationType: InitializationType;
   readonly status: PhaseStatus;
   readonly errorType?: string;
   readonly errorMessage?: string;
@@ -77,6 +116,8 @@ export interface InvokeDurations {
   readonly maxMemoryUsedMB: number;
   /** Present when this invocation came with an Init (cold start or suppressed init). */
   readonly initDurationMs?: number;
+  /** SnapStart: the restore this invocation came with (`platform.report` `restoreDurationMs`). */
+  readonly restoreDurationMs?: number;
   /** Start until the runtime's response was complete. */
   readonly runtimeMs?: number;
   /** Response complete until the last extension called `next` (`PostRuntimeExtensionsDuration`). */

@@ -7,16 +7,24 @@
  * writes `console.*` output in the Text format (`<ISO time>\t<requestId>\t<LEVEL>\t<message>`) or,
  * with `AWS_LAMBDA_LOG_FORMAT=JSON`, as one JSON object per line. Newlines inside a message are
  * written as `\r`, so that one message stays one line, as the real runtime does on stdout.
+ * With `AWS_LAMBDA_MAX_CONCURRENCY` (managed instances) it runs that many workers, each log line
+ * keeping its own request id; with `AWS_LAMBDA_INITIALIZATION_TYPE=snap-start` it waits in
+ * `restore/next` after Init and runs the handler module's `afterRestore` export after a restore.
  */
 const fs = require('node:fs');
 const http = require('node:http');
 const path = require('node:path');
 const util = require('node:util');
 const { pathToFileURL } = require('node:url');
+const { AsyncLocalStorage } = require('node:async_hooks');
 
 const [apiHost, apiPort] = String(process.env.AWS_LAMBDA_RUNTIME_API).split(':');
 const agent = new http.Agent({ keepAlive: true });
 let currentRequestId;
+/** The request id of the invocation a log call belongs to (several run at once on managed instances). */
+const requestScope = new AsyncLocalStorage();
+const requestIdNow = () => requestScope.getStore() ?? currentRequestId;
+let handlerModule;
 
 // ------------------------------------------------------------------ Runtime API client
 
@@ -51,7 +59,7 @@ function errorFields(error) {
 }
 
 function jsonLine(level, params) {
-  const entry = { timestamp: new Date().toISOString(), level, requestId: currentRequestId };
+  const entry = { timestamp: new Date().toISOString(), level, requestId: requestIdNow() };
   if (params.length === 1) {
     entry.message = params[0];
     try {
@@ -71,7 +79,7 @@ function log(level, params) {
   if (LEVELS[level] < minLevel && level !== 'FATAL') return;
   const line = jsonFormat
     ? jsonLine(level, params)
-    : `${new Date().toISOString()}\t${currentRequestId}\t${level}\t${util.format(...params)}`;
+    : `${new Date().toISOString()}\t${requestIdNow()}\t${level}\t${util.format(...params)}`;
   process.stdout.write(`${line.replace(/\n/g, '\r')}\n`);
 }
 
@@ -127,6 +135,7 @@ async function loadHandler() {
     if (error && error.code === 'ERR_REQUIRE_ESM') loaded = await import(pathToFileURL(found).href);
     else throw error;
   }
+  handlerModule = loaded;
   let handler = loaded;
   for (const key of file.slice(dot + 1).split('.')) handler = handler == null ? undefined : handler[key];
   if (typeof handler !== 'function') throw runtimeError('HandlerNotFound', `${spec} is undefined or not exported`);
@@ -192,29 +201,70 @@ async function main() {
   }
   process.on('uncaughtException', (error) => {
     logError('Uncaught Exception', error);
-    const id = currentRequestId;
+    const id = requestIdNow();
     (id ? postError(id, error) : Promise.resolve()).finally(() => process.exit(129));
   });
   process.on('unhandledRejection', (reason) => {
     const error = runtimeError('UnhandledPromiseRejection', reason instanceof Error ? `${reason.name}: ${reason.message}` : String(reason));
     logError('Unhandled Promise Rejection', error);
-    const id = currentRequestId;
+    const id = requestIdNow();
     (id ? postError(id, error) : Promise.resolve()).finally(() => process.exit(128));
   });
-  for (;;) {
+  if (String(process.env.AWS_LAMBDA_INITIALIZATION_TYPE) === 'snap-start') await snapshotAndRestore(handler);
+  const workers = Math.max(1, Number(process.env.AWS_LAMBDA_MAX_CONCURRENCY) || 1);
+  if (String(process.env.AWS_LAMBDA_INITIALIZATION_TYPE) === 'lambda-managed-instances') {
+    // Managed instances: SIGTERM stops taking work; the invocations in flight run to completion.
+    process.on('SIGTERM', () => {
+      stopping = true;
+      if (inFlight === 0) process.exit(0);
+    });
+  }
+  await Promise.all(Array.from({ length: workers }, () => work(handler)));
+}
+
+let stopping = false;
+let inFlight = 0;
+
+/**
+ * SnapStart: `restore/next` marks the end of Init (the snapshot is taken while it is pending) and
+ * returns on restore; then the handler module's `afterRestore` export, if any, runs (this
+ * emulator's stand-in for the runtimes' after-restore hooks); a failing hook goes to `restore/error`.
+ */
+async function snapshotAndRestore() {
+  const restored = await call('GET', 'restore/next');
+  if (restored.status !== 200) throw new Error(`restore/next answered ${restored.status}: ${restored.body}`);
+  const hook = handlerModule && typeof handlerModule.afterRestore === 'function' ? handlerModule.afterRestore : undefined;
+  if (!hook) return;
+  try {
+    await hook();
+  } catch (error) {
+    logError('After Restore Error', error);
+    const body = toRapidResponse(error);
+    await call('POST', 'restore/error', JSON.stringify(body), { 'Lambda-Runtime-Function-Error-Type': body.errorType });
+    process.exit(1);
+  }
+}
+
+async function work(handler) {
+  while (!stopping) {
     const next = await call('GET', 'invocation/next');
     if (next.status !== 200) throw new Error(`invocation/next answered ${next.status}: ${next.body}`);
     const requestId = next.headers['lambda-runtime-aws-request-id'];
     currentRequestId = requestId;
+    inFlight += 1;
     if (next.headers['lambda-runtime-trace-id']) process.env._X_AMZN_TRACE_ID = next.headers['lambda-runtime-trace-id'];
     else delete process.env._X_AMZN_TRACE_ID;
-    try {
-      const result = await runHandler(handler, JSON.parse(next.body), contextFor(next.headers));
-      await call('POST', `invocation/${requestId}/response`, JSON.stringify(result === undefined ? null : result));
-    } catch (error) {
-      logError('Invoke Error', error);
-      await postError(requestId, error);
-    }
+    await requestScope.run(requestId, async () => {
+      try {
+        const result = await runHandler(handler, JSON.parse(next.body), contextFor(next.headers));
+        await call('POST', `invocation/${requestId}/response`, JSON.stringify(result === undefined ? null : result));
+      } catch (error) {
+        logError('Invoke Error', error);
+        await postError(requestId, error);
+      }
+    });
+    inFlight -= 1;
+    if (stopping && inFlight === 0) process.exit(0);
   }
 }
 

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
 import { closeAll, startEmulator } from './helpers';
 import { request } from './http-client';
+import { NODE_RUNTIME_SCRIPT, PYTHON_RUNTIME_SCRIPT, runtimeCommandFor } from '../emulator/emulator';
 
 afterEach(closeAll);
 
@@ -126,5 +128,14 @@ describe('Runtime API and the Node runtime', () => {
 
     const again = await emu.invoke({});
     expect(again.init).toMatchObject({ phase: 'invoke', status: 'success' });
+  });
+});
+
+describe('runtime loop selection', () => {
+  test('nodejs* (and no runtime) run the Node loop; python* the Python loop when runtime/python-runtime.py exists', () => {
+    const node = [process.execPath, NODE_RUNTIME_SCRIPT];
+    expect(runtimeCommandFor(undefined)).toEqual(node);
+    expect(runtimeCommandFor('nodejs22.x')).toEqual(node);
+    expect(runtimeCommandFor('python3.13')).toEqual(fs.existsSync(PYTHON_RUNTIME_SCRIPT) ? ['python3', PYTHON_RUNTIME_SCRIPT] : node);
   });
 });

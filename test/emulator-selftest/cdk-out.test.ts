@@ -101,3 +101,24 @@ describe('readCdkFunction', () => {
     expect(probes(emu, 'probe-ext', 'env')[0].values).toEqual({ LITERAL: 'yes' });
   });
 });
+
+describe('initializationType from the template', () => {
+  test.each([
+    [undefined, 'on-demand'],
+    [{ SnapStart: { ApplyOn: 'PublishedVersions' } }, 'snap-start'],
+    [{ CapacityProviderConfig: { LambdaManagedInstancesCapacityProviderConfig: { CapacityProviderArn: 'arn:aws:lambda:us-east-1:123456789012:capacity-provider:cp' } } }, 'lambda-managed-instances'],
+  ])('%j -> %s', (overrides, expected) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'emu-cdk-out-'));
+    outdirs.push(dir);
+    const app = new App({ outdir: dir });
+    const stack = new Stack(app, 'ModeStack');
+    const fn = new lambda.Function(stack, 'Fn', {
+      runtime: lambda.Runtime.NODEJS_20_X, handler: 'handlers.echo', code: lambda.Code.fromAsset(FIXTURES),
+    });
+    const cfn = fn.node.defaultChild as lambda.CfnFunction;
+    for (const [key, value] of Object.entries(overrides ?? {})) cfn.addPropertyOverride(key, value);
+    app.synth();
+
+    expect(readCdkFunction(dir, 'ModeStack').initializationType).toBe(expected);
+  });
+});
