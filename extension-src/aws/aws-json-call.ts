@@ -1,8 +1,8 @@
 /**
  * One AWS JSON 1.1 API call (`POST /`, `X-Amz-Target`, `application/x-amz-json-1.1`), SigV4-signed
  * with `aws4` at every attempt, retried by ../sinks/retry.ts within a time budget. Used at init for
- * SSM `GetParameter`; the same call shape serves Secrets Manager's `GetSecretValue`
- * (../sinks/secret-headers.ts can move onto it).
+ * SSM `GetParameter` and CloudWatch Logs `CreateLogStream`; the same call shape serves Secrets
+ * Manager's `GetSecretValue` (../sinks/secret-headers.ts can move onto it).
  *
  * The whole response body is read (bounded by {@link MAX_RESPONSE_BYTES}): an answer that carries
  * a credential is larger than the diagnostics prefix the export transport keeps.
@@ -38,8 +38,11 @@ export interface AwsJsonCall {
 
 export type AwsJsonResult =
   | { readonly ok: true; readonly body: Buffer }
-  /** `reason` is safe to print: status, AWS error type and message, or the connection error. */
-  | { readonly ok: false; readonly reason: string };
+  /**
+   * `reason` is safe to print: status, AWS error type and message, or the connection error.
+   * `status` and `errorType` (e.g. `ResourceAlreadyExistsException`) when the service answered.
+   */
+  | { readonly ok: false; readonly reason: string; readonly status?: number; readonly errorType?: string };
 
 const CALL_RETRY_POLICY: RetryPolicy = {
   initialBackoffMs: 100,
@@ -85,7 +88,7 @@ export async function callAwsJson(call: AwsJsonCall): Promise<AwsJsonResult> {
   if (outcome.delivered && last?.kind === 'response') return { ok: true, body: last.body };
   if (last?.kind === 'response') {
     const detail = last.status >= 400 ? awsErrorText(last.body) : '';
-    return { ok: false, reason: `HTTP ${last.status}${detail}` };
+    return { ok: false, reason: `HTTP ${last.status}${detail}`, status: last.status, errorType: awsErrorType(last.body) };
   }
   return { ok: false, reason: outcome.lastError ?? outcome.reason ?? 'failed' };
 }
@@ -93,11 +96,17 @@ export async function callAwsJson(call: AwsJsonCall): Promise<AwsJsonResult> {
 const THROTTLING = new Set(['ThrottlingException', 'Throttling', 'TooManyRequestsException', 'RequestLimitExceeded']);
 
 function isThrottling(body: Buffer): boolean {
+  const type = awsErrorType(body);
+  return type !== undefined && THROTTLING.has(type);
+}
+
+/** The error type of an AWS JSON error body (`__type`, namespace stripped), if any. */
+export function awsErrorType(body: Buffer): string | undefined {
   try {
     const type = (JSON.parse(body.toString('utf8')) as { __type?: unknown }).__type;
-    return typeof type === 'string' && THROTTLING.has(type.split('#').pop() ?? '');
+    return typeof type === 'string' ? type.split('#').pop() : undefined;
   } catch {
-    return false;
+    return undefined;
   }
 }
 
