@@ -34,18 +34,18 @@ export interface ExampleRunOptions {
 
 export async function runExample(options: ExampleRunOptions = {}): Promise<ExampleRun> {
   const receiver = await OtlpReceiver.start({ waitTimeoutMs: 20_000 });
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-cdk-out-'));
+  const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-run-'));
   let emulator: LambdaEmulator | undefined;
   const close = async () => {
     await emulator?.close();
     await receiver.close();
-    fs.rmSync(outdir, { recursive: true, force: true });
+    fs.rmSync(runDir, { recursive: true, force: true });
   };
   try {
     // Every sandbox in Lambda has its own network; here all share the host: the layer's `port`
     // prop gets a free port per run, so what runs is the environment attachTo writes.
     const props: ExampleStackProps = { otlpEndpoint: receiver.url, port: await freePort(), ...options.stack?.(receiver.url) };
-    const assemblyDir = synthIn(options.appDir, () => synthExample(outdir, props));
+    const assemblyDir = synthIn(options.appDir, () => synthExample(path.join(runDir, 'cdk.out'), props));
     const fn = readCdkFunction(assemblyDir, EXAMPLE_STACK_NAME, undefined);
     if (!fn.logicalId.startsWith(EXAMPLE_FUNCTION_ID)) throw new Error(`unexpected function ${fn.logicalId}`);
     const layerDir = fn.layers[0]?.assetDir;

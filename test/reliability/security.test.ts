@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
-import { App, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -22,6 +22,7 @@ import { EXTENSION_NAME } from '../../lib/config/contract';
 import type { LambdaEmulator } from '../emulator/emulator';
 import { freePort } from '../support/free-port';
 import { OtlpReceiver } from '../support/otlp-receiver';
+import { tempApp } from '../support/temp';
 
 const SECRET = 'S3cr3t-tok3n-4d9f7e1b-never-print-me';
 const ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:otlp-headers-AbCdEf';
@@ -157,7 +158,7 @@ describe('a configured secret value never appears in any captured output', () =>
 
 describe('credentials only from Secrets Manager, in the construct', () => {
   function stackWith(sink: TelemetrySink): Stack {
-    const stack = new Stack(new App(), 'Sec', { env: { account: '123456789012', region: 'us-east-1' } });
+    const stack = new Stack(tempApp(), 'Sec', { env: { account: '123456789012', region: 'us-east-1' } });
     const fn = new lambda.Function(stack, 'Fn', {
       runtime: lambda.Runtime.NODEJS_22_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler = async () => ({})'),
     });
@@ -166,7 +167,7 @@ describe('credentials only from Secrets Manager, in the construct', () => {
   }
 
   test('the environment carries the secret\'s ARN, never a value; the role may read that secret only', () => {
-    const stack = new Stack(new App(), 'Sec', { env: { account: '123456789012', region: 'us-east-1' } });
+    const stack = new Stack(tempApp(), 'Sec', { env: { account: '123456789012', region: 'us-east-1' } });
     const secret = secretsmanager.Secret.fromSecretCompleteArn(stack, 'Headers', ARN);
     const fn = new lambda.Function(stack, 'Fn', {
       runtime: lambda.Runtime.NODEJS_22_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler = async () => ({})'),
