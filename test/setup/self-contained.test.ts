@@ -30,6 +30,7 @@ describe('findOutsideReferences', () => {
     ['readFileSync(\'/wo' + `rk/${shared}/fixtures/telemetry/a.json')`, 'an absolute path on some machine'],
     [`process.env.TELEMETRY_${shared.toUpperCase()}_DIR`, 'a folder outside the clone chosen by environment'],
     ['path.join(os.home' + 'dir(), ".aws")', 'the home directory'],
+    ["fs.writeFileSync('/t" + "mp/out.json', '')", 'a fixed path in the temp folder'],
   ])('reports %s', (line, reason) => {
     const found = findOutsideReferences('test/sinks/events.ts', `const a = 1;\n${line}\n`);
     expect(found.length).toBeGreaterThan(0);

@@ -27,6 +27,7 @@ const LITERALS: ReadonlyArray<{ readonly pattern: RegExp; readonly reason: strin
   { pattern: new RegExp('[\'"`]/(work|home|root|Users)/'), reason: 'an absolute path on some machine' },
   { pattern: new RegExp(`TELEMETRY_${SHARED.toUpperCase()}_DIR`), reason: 'a folder outside the clone chosen by environment' },
   { pattern: /\bos\.homedir\(|\bhomedir\(\)|['"`]~\//, reason: 'the home directory' },
+  { pattern: new RegExp(`['"\`]/t${'mp'}/`), reason: 'a fixed path in the temp folder (use test/support/temp.ts)' },
 ];
 
 /** `path.join(__dirname, '..', '..')` / `path.resolve(__dirname, '../..')` / `${__dirname}/../..` */
