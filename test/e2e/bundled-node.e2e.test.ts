@@ -10,11 +10,15 @@ import { ensureNodeBinaries } from '../support/node-binaries';
 
 describe('NodeJsSource.bundled() with no node on the PATH', () => {
   let run: ExampleRun;
-  afterAll(() => run?.close());
+  let emptyPath: string | undefined;
+  afterAll(async () => {
+    await run?.close();
+    if (emptyPath) fs.rmSync(emptyPath, { recursive: true, force: true });
+  });
 
   test("the layer's x64 binary runs the extension, and telemetry flows", async () => {
     const appDir = ensureNodeBinaries();
-    const emptyPath = fs.mkdtempSync(path.join(appDir, '..', 'empty-path-'));
+    emptyPath = fs.mkdtempSync(path.join(appDir, '..', 'empty-path-'));
     run = await runExample({
       appDir,
       stack: () => ({ nodeJs: NodeJsSource.bundled() }),

@@ -22,7 +22,7 @@ export interface ExampleRun {
 }
 
 export interface ExampleRunOptions {
-  /** Stack props; the OTLP endpoint defaults to the receiver. Gets the receiver's URL. */
+  /** Stack props; the OTLP endpoint defaults to the receiver, `port` to a free port. Gets the receiver's URL. */
   readonly stack?: (receiverUrl: string) => Omit<ExampleStackProps, 'otlpEndpoint'> & { otlpEndpoint?: string };
   /** Emulator options on top of what cdk.out says. */
   readonly emulator?: Partial<EmulatorOptions>;
@@ -34,47 +34,57 @@ export interface ExampleRunOptions {
 
 export async function runExample(options: ExampleRunOptions = {}): Promise<ExampleRun> {
   const receiver = await OtlpReceiver.start({ waitTimeoutMs: 20_000 });
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-cdk-out-'));
-  const cwd = process.cwd();
-  let assemblyDir: string;
+  const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-run-'));
+  let emulator: LambdaEmulator | undefined;
+  const close = async () => {
+    await emulator?.close();
+    await receiver.close();
+    fs.rmSync(runDir, { recursive: true, force: true });
+  };
   try {
-    if (options.appDir) process.chdir(options.appDir);
-    assemblyDir = synthExample(outdir, { otlpEndpoint: receiver.url, ...options.stack?.(receiver.url) });
+    // Every sandbox in Lambda has its own network; here all share the host: the layer's `port`
+    // prop gets a free port per run, so what runs is the environment attachTo writes.
+    const props: ExampleStackProps = { otlpEndpoint: receiver.url, port: await freePort(), ...options.stack?.(receiver.url) };
+    const assemblyDir = synthIn(options.appDir, () => synthExample(path.join(runDir, 'cdk.out'), props));
+    const fn = readCdkFunction(assemblyDir, EXAMPLE_STACK_NAME, undefined);
+    if (!fn.logicalId.startsWith(EXAMPLE_FUNCTION_ID)) throw new Error(`unexpected function ${fn.logicalId}`);
+    const layerDir = fn.layers[0]?.assetDir;
+    if (!layerDir || !fn.codeAssetDir) {
+      throw new Error(`cdk.out has no layer or code asset for ${fn.logicalId}: ${JSON.stringify(fn.layers)}`);
+    }
+    if (Object.keys(fn.nonLiteralEnv).length > 0) {
+      throw new Error(`environment values unknown before deploy: ${Object.keys(fn.nonLiteralEnv).join(', ')}`);
+    }
+    if (fn.env.TELEMETRY_EXTENSION_PORT !== String(props.port)) {
+      throw new Error(`the layer's port prop (${props.port}) did not reach the function: TELEMETRY_EXTENSION_PORT=${fn.env.TELEMETRY_EXTENSION_PORT}`);
+    }
+    emulator = await LambdaEmulator.start({
+      layerDir,
+      handlerDir: fn.codeAssetDir,
+      handler: fn.handler,
+      env: { ...fn.env, ...options.env },
+      functionName: 'telemetry-example',
+      memorySizeMB: fn.memorySizeMB,
+      timeoutMs: fn.timeoutSeconds * 1000,
+      logFormat: fn.logFormat,
+      ...options.emulator,
+    });
+    return { emulator, receiver, fn, assemblyDir, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+/** Runs `synth` with `appDir` as the working directory (if given), restoring it after. */
+function synthIn<T>(appDir: string | undefined, synth: () => T): T {
+  const cwd = process.cwd();
+  try {
+    if (appDir) process.chdir(appDir);
+    return synth();
   } finally {
     process.chdir(cwd);
   }
-  const fn = readCdkFunction(assemblyDir, EXAMPLE_STACK_NAME, undefined);
-  if (!fn.logicalId.startsWith(EXAMPLE_FUNCTION_ID)) throw new Error(`unexpected function ${fn.logicalId}`);
-  const layerDir = fn.layers[0]?.assetDir;
-  if (!layerDir || !fn.codeAssetDir) {
-    throw new Error(`cdk.out has no layer or code asset for ${fn.logicalId}: ${JSON.stringify(fn.layers)}`);
-  }
-  if (Object.keys(fn.nonLiteralEnv).length > 0) {
-    throw new Error(`environment values unknown before deploy: ${Object.keys(fn.nonLiteralEnv).join(', ')}`);
-  }
-  const emulator = await LambdaEmulator.start({
-    layerDir,
-    handlerDir: fn.codeAssetDir,
-    handler: fn.handler,
-    // Every sandbox in Lambda has its own network; here all share the host: one port per run.
-    env: { ...fn.env, TELEMETRY_EXTENSION_PORT: String(await freePort()), ...options.env },
-    functionName: 'telemetry-example',
-    memorySizeMB: fn.memorySizeMB,
-    timeoutMs: fn.timeoutSeconds * 1000,
-    logFormat: fn.logFormat,
-    ...options.emulator,
-  });
-  return {
-    emulator,
-    receiver,
-    fn,
-    assemblyDir,
-    close: async () => {
-      await emulator.close();
-      await receiver.close();
-      fs.rmSync(outdir, { recursive: true, force: true });
-    },
-  };
 }
 
 /** The value of a string attribute of a decoded OTLP item. */

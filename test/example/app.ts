@@ -18,6 +18,12 @@ export interface ExampleStackProps extends StackProps {
   readonly queue?: TelemetryQueueLimits;
   readonly nodeJs?: NodeJsSource;
   readonly types?: TelemetryType[];
+  /**
+   * The extension's listener port (the layer's `port` prop). Tests and the demo pass a free one:
+   * in Lambda every sandbox has its own network, here every run shares the host.
+   * @default 4243 (the layer's default)
+   */
+  readonly port?: number;
 }
 
 export const EXAMPLE_STACK_NAME = 'TelemetryExample';
@@ -43,6 +49,7 @@ export class ExampleStack extends Stack {
       flushStrategy: props.flushStrategy,
       queue: props.queue,
       nodeJs: props.nodeJs,
+      port: props.port,
     });
     this.telemetry.attachTo(this.fn);
   }

@@ -28,7 +28,10 @@ export interface BundledPackage {
 export function bundledPackages(metafile: Metafile, root: string = ROOT): BundledPackage[] {
   const dirs = new Set<string>();
   for (const input of Object.keys(metafile.inputs)) {
-    const match = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input.replace(/\\/g, '/'));
+    // esbuild names inputs by their real path: where node_modules is a link to another checkout's
+    // (`../../main/node_modules/...`), the part before it is dropped, as npm audit names nodes.
+    const relative = input.replace(/\\/g, '/').replace(/^(?:\.\.\/)+.*?(?=node_modules\/)/, '');
+    const match = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(relative);
     if (match) dirs.add(match[1]);
   }
   return [...dirs].sort().map((dir) => {

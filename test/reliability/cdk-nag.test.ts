@@ -8,12 +8,13 @@
  *   that lambda.Function attaches to the role it creates;
  * - AwsSolutions-SMG4 on the test's own secret (no rotation): the user's secret, not ours.
  */
-import { App, Aspects, Stack } from 'aws-cdk-lib';
+import { Aspects, Stack } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { TelemetryExtensionLayer, TelemetrySink } from '../../lib';
+import { tempApp } from '../support/temp';
 
 const EXCLUDED: ReadonlyArray<{ readonly rule: string; readonly path: RegExp }> = [
   { rule: 'AwsSolutions-IAM4', path: /^\/Nag\/Fn\d*\/ServiceRole\/Resource$/ },
@@ -27,7 +28,7 @@ interface Finding {
 }
 
 function nag(build: (stack: Stack) => void): Finding[] {
-  const stack = new Stack(new App(), 'Nag', { env: { account: '123456789012', region: 'us-east-1' } });
+  const stack = new Stack(tempApp(), 'Nag', { env: { account: '123456789012', region: 'us-east-1' } });
   build(stack);
   Aspects.of(stack).add(new AwsSolutionsChecks());
   const annotations = Annotations.fromStack(stack);

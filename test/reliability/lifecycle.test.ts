@@ -13,6 +13,7 @@ import {
 } from './support/bundle-emulator';
 import { FaultProxy, type FaultRule } from './support/fault-proxy';
 import { freePort } from '../support/free-port';
+import { closeServer, listenOnFreePort } from '../support/http-server';
 import { Release } from './support/release';
 import { EXTENSION_NAME } from '../../lib/config/contract';
 import type { LambdaEmulator } from '../emulator/emulator';
@@ -212,9 +213,8 @@ describe('init faults', () => {
 
   test('listener port already in use: init/error Extension.ListenerFailed naming the port and the setting to change, non-zero exit', async () => {
     const busy = net.createServer();
-    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
-    cleanups.push(() => new Promise<void>((resolve) => busy.close(() => resolve())));
-    const port = (busy.address() as net.AddressInfo).port;
+    const port = await listenOnFreePort(busy);
+    cleanups.push(() => closeServer(busy));
 
     const emu = await startWithLayer({ env: otlpEnv(receiver.url, port) });
 

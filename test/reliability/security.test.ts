@@ -5,10 +5,9 @@
  * only, never a wildcard.
  */
 import * as fs from 'node:fs';
-import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
-import { App, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -20,45 +19,13 @@ import { Counters } from '../../extension-src/stats/counters';
 import { TelemetryExtensionLayer, TelemetrySink } from '../../lib';
 import { EXTENSION_NAME } from '../../lib/config/contract';
 import type { LambdaEmulator } from '../emulator/emulator';
+import { FakeSecretsManager } from '../support/fake-secrets-manager';
 import { freePort } from '../support/free-port';
 import { OtlpReceiver } from '../support/otlp-receiver';
+import { tempApp } from '../support/temp';
 
 const SECRET = 'S3cr3t-tok3n-4d9f7e1b-never-print-me';
 const ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:otlp-headers-AbCdEf';
-
-/** A local stand-in for Secrets Manager's GetSecretValue. */
-class FakeSecretsManager {
-  static async start(secretString: string, status = 200): Promise<FakeSecretsManager> {
-    const fake = new FakeSecretsManager(secretString, status);
-    await new Promise<void>((resolve) => fake.server.listen(0, '127.0.0.1', resolve));
-    return fake;
-  }
-
-  requests = 0;
-  private readonly server: http.Server;
-
-  private constructor(secretString: string, status: number) {
-    this.server = http.createServer((req, res) => {
-      req.resume();
-      req.on('end', () => {
-        this.requests++;
-        res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' });
-        res.end(status === 200
-          ? JSON.stringify({ ARN, Name: 'otlp-headers', SecretString: secretString })
-          : JSON.stringify({ __type: 'AccessDeniedException', message: 'not authorized to perform secretsmanager:GetSecretValue' }));
-      });
-    });
-  }
-
-  get url(): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-
-  close(): Promise<void> {
-    this.server.closeAllConnections();
-    return new Promise((resolve) => this.server.close(() => resolve()));
-  }
-}
 
 let receiver: OtlpReceiver;
 let secrets: FakeSecretsManager | undefined;
@@ -75,7 +42,7 @@ afterEach(async () => {
 });
 
 async function startWithSecret(secretString: string, extra: Record<string, string> = {}, status = 200): Promise<LambdaEmulator> {
-  secrets = await FakeSecretsManager.start(secretString, status);
+  secrets = await FakeSecretsManager.start({ arn: ARN, secretString, status });
   return startWithLayer({
     env: otlpEnv(receiver.url, await freePort(), {
       TELEMETRY_EXTENSION_TYPES: 'platform,function,extension',
@@ -120,7 +87,7 @@ describe('a configured secret value never appears in any captured output', () =>
     await emu.shutdown();
 
     // The credential was used: on every export request, read once at init.
-    expect(secrets?.requests).toBe(1);
+    expect(secrets?.requests).toHaveLength(1);
     expect(receiver.requests.length).toBeGreaterThan(0);
     for (const request of receiver.requests) expect(request.headers.authorization).toBe(`Bearer ${SECRET}`);
     // ... and seen nowhere else.
@@ -157,7 +124,7 @@ describe('a configured secret value never appears in any captured output', () =>
 
 describe('credentials only from Secrets Manager, in the construct', () => {
   function stackWith(sink: TelemetrySink): Stack {
-    const stack = new Stack(new App(), 'Sec', { env: { account: '123456789012', region: 'us-east-1' } });
+    const stack = new Stack(tempApp(), 'Sec', { env: { account: '123456789012', region: 'us-east-1' } });
     const fn = new lambda.Function(stack, 'Fn', {
       runtime: lambda.Runtime.NODEJS_22_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler = async () => ({})'),
     });
@@ -166,7 +133,7 @@ describe('credentials only from Secrets Manager, in the construct', () => {
   }
 
   test('the environment carries the secret\'s ARN, never a value; the role may read that secret only', () => {
-    const stack = new Stack(new App(), 'Sec', { env: { account: '123456789012', region: 'us-east-1' } });
+    const stack = new Stack(tempApp(), 'Sec', { env: { account: '123456789012', region: 'us-east-1' } });
     const secret = secretsmanager.Secret.fromSecretCompleteArn(stack, 'Headers', ARN);
     const fn = new lambda.Function(stack, 'Fn', {
       runtime: lambda.Runtime.NODEJS_22_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler = async () => ({})'),

@@ -4,32 +4,22 @@
  * maths. Connection refused, DNS failure, TLS error, slow and never-ending responses, 5xx, 429
  * with Retry-After, permanent 4xx; outages shorter and longer than what the sink can hold.
  */
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { FaultProxy } from './support/fault-proxy';
 import { HttpSink } from '../../extension-src/sinks/http-sink';
 import { OtlpSink } from '../../extension-src/sinks/otlp/otlp-sink';
-import type { RetryClock, RetryPolicy } from '../../extension-src/sinks/retry';
+import type { RetryPolicy } from '../../extension-src/sinks/retry';
 import type { BacklogLimits } from '../../extension-src/sinks/retry-backlog';
 import type { ExportOutcome } from '../../extension-src/sinks/sink';
 import { Counters } from '../../extension-src/stats/counters';
 import type { ParsedEvent } from '../../extension-src/telemetry/schemas';
 import { parse, raw, T0 } from '../sinks/events';
+import { FakeClock } from '../support/fake-clock';
 import { freePort } from '../support/free-port';
+import { startHttpServer, type LocalServer } from '../support/http-server';
 import { OtlpReceiver } from '../support/otlp-receiver';
 
-/** Virtual time: `sleep` advances it at once and is recorded; `random` is fixed. */
-class VirtualClock implements RetryClock {
-  readonly sleeps: number[] = [];
-  private t = Date.now();
-  constructor(private readonly jitter = 1, private readonly sleepAdvance = (ms: number) => ms) {}
-  now = () => this.t;
-  random = () => this.jitter;
-  sleep = async (ms: number) => {
-    this.sleeps.push(ms);
-    this.t += this.sleepAdvance(ms);
-  };
-}
+/** Virtual time: `sleep` advances it at once and is recorded; `random` is fixed (full jitter). */
+const virtualClock = (advanceOnSleep?: (ms: number) => number) => new FakeClock({ random: 1, advanceOnSleep });
 
 type Kind = 'otlp' | 'http';
 type TestSink = OtlpSink | HttpSink;
@@ -39,16 +29,16 @@ const DEFAULT_RETRY: RetryPolicy = { initialBackoffMs: 100, maxBackoffMs: 5_000,
 interface Made {
   readonly sink: TestSink;
   readonly counters: Counters;
-  readonly clock: VirtualClock;
+  readonly clock: FakeClock;
 }
 
 const made: TestSink[] = [];
 
 function makeSink(kind: Kind, baseUrl: string, options: {
-  clock?: VirtualClock; timeoutMs?: number; retryPolicy?: Partial<RetryPolicy>; backlogLimits?: Partial<BacklogLimits>;
+  clock?: FakeClock; timeoutMs?: number; retryPolicy?: Partial<RetryPolicy>; backlogLimits?: Partial<BacklogLimits>;
 } = {}): Made {
   const counters = new Counters();
-  const clock = options.clock ?? new VirtualClock();
+  const clock = options.clock ?? virtualClock();
   const common = {
     headers: {},
     compression: 'gzip' as const,
@@ -85,7 +75,7 @@ function unique(values: readonly string[]): string[] {
 let stderr: string[];
 let receiver: OtlpReceiver;
 const proxies: FaultProxy[] = [];
-const servers: http.Server[] = [];
+const servers: LocalServer[] = [];
 
 beforeEach(async () => {
   stderr = [];
@@ -100,10 +90,7 @@ beforeEach(async () => {
 afterEach(async () => {
   for (const sink of made.splice(0)) await sink.shutdown(Date.now() - 1);
   for (const proxy of proxies.splice(0)) await proxy.close();
-  for (const server of servers.splice(0)) {
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
+  for (const server of servers.splice(0)) await server.close();
   await receiver.close();
   jest.restoreAllMocks();
 });
@@ -176,7 +163,7 @@ describe.each<Kind>(['otlp', 'http'])('%s sink', (kind) => {
 
   test('a response that never ends (headers, part of the body, then nothing): timed out, retried, delivered', async () => {
     let requests = 0;
-    const server = http.createServer((req, res) => {
+    const server = await startHttpServer((req, res) => {
       requests++;
       req.resume();
       if (requests === 1) {
@@ -188,8 +175,7 @@ describe.each<Kind>(['otlp', 'http'])('%s sink', (kind) => {
       }
     });
     servers.push(server);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { sink, counters } = makeSink(kind, `http://127.0.0.1:${(server.address() as AddressInfo).port}`, { timeoutMs: 150 });
+    const { sink, counters } = makeSink(kind, server.url, { timeoutMs: 150 });
 
     expect(await sink.export(lines('a', 2), Date.now() + 60_000)).toEqual({ exported: 2, dropped: 0 });
 
@@ -209,7 +195,7 @@ describe.each<Kind>(['otlp', 'http'])('%s sink', (kind) => {
   });
 
   test('429 with Retry-After (seconds, then an HTTP date): waits what the server asked, not the backoff', async () => {
-    const clock = new VirtualClock();
+    const clock = virtualClock();
     receiver.enqueue(
       { status: 429, headers: { 'retry-after': '7' } },
       { status: 429, headers: { 'retry-after': new Date(clock.now() + 7_000 + 3_000).toUTCString() } },
@@ -290,7 +276,7 @@ describe.each<Kind>(['otlp', 'http'])('%s sink', (kind) => {
   test('time frozen in the middle of the retries (the clock jumps past the deadline): the request is kept, then delivered', async () => {
     receiver.enqueue({ status: 503 });
     // Each backoff sleep "takes" 10 minutes, as if the environment was frozen during it.
-    const clock = new VirtualClock(1, () => 600_000);
+    const clock = virtualClock(() => 600_000);
     const { sink } = makeSink(kind, receiver.url, { clock });
 
     expect(await sink.export(lines('a', 2), clock.now() + 60_000)).toEqual({ exported: 0, dropped: 0 });

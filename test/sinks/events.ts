@@ -8,10 +8,10 @@ import { parseBatch } from '../../extension-src/telemetry/parse-batch';
 import type { ParsedEvent } from '../../extension-src/telemetry/schemas';
 import { sharedFixtures } from '../support/shared-fixtures';
 
-/** `shared/` sits beside the repository (locally and in CI). */
+/** The upstream payloads in test/fixtures/upstream/telemetry. */
 const SHARED_FIXTURES = sharedFixtures('telemetry');
 
-/** A fixture file of shared/fixtures/telemetry, parsed. */
+/** A fixture file of test/fixtures/upstream/telemetry, parsed. */
 export function fixture(name: string): ParsedEvent[] {
   return parse(JSON.parse(fs.readFileSync(path.join(SHARED_FIXTURES, name), 'utf8')));
 }

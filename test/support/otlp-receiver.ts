@@ -28,6 +28,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as zlib from 'node:zlib';
 import getRawBody from 'raw-body';
+import { listenOnFreePort } from './http-server';
 import {
   decodeJson,
   decodeProtobuf,
@@ -108,10 +109,7 @@ export class OtlpReceiver {
   /** Start a receiver on 127.0.0.1 with a random port. */
   static async start(options: ReceiverOptions = {}): Promise<OtlpReceiver> {
     const receiver = new OtlpReceiver(options);
-    await new Promise<void>((resolve, reject) => {
-      receiver.server.once('error', reject);
-      receiver.server.listen(0, '127.0.0.1', () => resolve());
-    });
+    await listenOnFreePort(receiver.server);
     return receiver;
   }
 

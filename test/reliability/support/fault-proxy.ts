@@ -6,6 +6,7 @@
  */
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { closeServer, listenOnFreePort } from '../../support/http-server';
 
 export type Fault =
   | { readonly status: number; readonly body?: unknown; readonly headers?: Readonly<Record<string, string>> }
@@ -26,10 +27,7 @@ export class FaultProxy {
   /** `target`: the port forwarded to, or a function giving it at each request (known later). */
   static async start(target: number | (() => number), rule: FaultRule = () => undefined): Promise<FaultProxy> {
     const proxy = new FaultProxy(typeof target === 'number' ? () => target : target, rule);
-    await new Promise<void>((resolve, reject) => {
-      proxy.server.once('error', reject);
-      proxy.server.listen(0, '127.0.0.1', () => resolve());
-    });
+    await listenOnFreePort(proxy.server);
     return proxy;
   }
 
@@ -52,10 +50,8 @@ export class FaultProxy {
     return `http://${this.hostPort}`;
   }
 
-  async close(): Promise<void> {
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    this.server.closeAllConnections();
-    await closed;
+  close(): Promise<void> {
+    return closeServer(this.server);
   }
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {

@@ -3,11 +3,12 @@
  * `release()` ends the connection. No sleeps: the invocation ends exactly when the test says.
  */
 import * as net from 'node:net';
+import { closeServer, listenOnFreePort } from '../../support/http-server';
 
 export class Release {
   static async start(): Promise<Release> {
     const release = new Release();
-    await new Promise<void>((resolve) => release.server.listen(0, '127.0.0.1', resolve));
+    await listenOnFreePort(release.server);
     return release;
   }
 
@@ -40,6 +41,6 @@ export class Release {
 
   async close(): Promise<void> {
     for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await closeServer(this.server);
   }
 }
