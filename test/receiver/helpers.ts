@@ -21,6 +21,8 @@ export interface TestReceiver {
   readonly url: string;
   readonly accepted: Accepted[];
   readonly warnings: { message: string; fields?: unknown }[];
+  /** Path and headers of every request, in arrival order. */
+  readonly requests: { path: string; headers: http.IncomingHttpHeaders }[];
   /** Answers of `accept`, consumed in order; when empty, 'accepted'. */
   readonly script: AcceptResult[];
   close(): Promise<void>;
@@ -40,7 +42,9 @@ export async function startTestReceiver(options: Omit<ReceiverDeps, 'accept' | '
     warnings: { warn: (message, fields) => warnings.push({ message, fields }) },
   });
   const running = await startReceiver(app, 0);
-  return { running, url: running.url, accepted, warnings, script, close: () => running.close() };
+  const requests: TestReceiver['requests'] = [];
+  running.server.prependListener('request', (req: http.IncomingMessage) => requests.push({ path: req.url ?? '', headers: req.headers }));
+  return { running, url: running.url, accepted, warnings, requests, script, close: () => running.close() };
 }
 
 export interface Reply {
