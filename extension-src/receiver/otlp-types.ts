@@ -1,8 +1,8 @@
 /**
  * The decoded OTLP messages the receiver hands over, as protobufjs decodes them with
  * ./schema/otlp.json (opentelemetry-proto 1.x): lowerCamelCase fields, `bytes` as Uint8Array,
- * 64-bit integers as `Long` (exact), enums as numbers, absent fields as the proto3 defaults (''
- * / 0 / empty arrays, which are shared and frozen: never push into a decoded array, replace it).
+ * 64-bit integers as `Long` (exact), enums as numbers, absent scalars as the proto3 defaults
+ * ('' / 0, from the message's prototype), repeated fields as arrays of the message's own.
  * They encode back with the same schema unchanged (see otlp-codec.ts `encodeRequest`).
  *
  * Only the fields the extension reads are typed; every other field is kept as decoded.

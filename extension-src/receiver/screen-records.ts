@@ -4,9 +4,7 @@
  * response says how many and why. Spans need a 16-byte trace id and an 8-byte span id, neither
  * all zeros; a log record's ids are optional but, when present, have those lengths. Metrics are
  * counted in data points (the unit of `rejected_data_points`) and not refused here.
- *
- * Decoded repeated fields may be protobufjs' shared frozen empty array: arrays are replaced,
- * never mutated.
+
  */
 import type { ExportRequests, Metric, OtlpSignal } from './otlp-types';
 
