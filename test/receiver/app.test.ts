@@ -6,18 +6,22 @@
  * parts of themselves with dynamic import(), which jest's VM cannot): see function-clients.test.ts.
  */
 import * as zlib from 'node:zlib';
+import { ValueType } from '@opentelemetry/api';
 import {
   JsonLogsSerializer,
   JsonTraceSerializer,
+  JsonMetricsSerializer,
   ProtobufLogsSerializer,
+  ProtobufMetricsSerializer,
   ProtobufTraceSerializer,
 } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
+import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import * as protobuf from 'protobufjs';
-import { decodeStatus, hex, post, startTestReceiver, type TestReceiver } from './helpers';
-import type { FunctionTraces } from '../../extension-src/receiver';
+import { attr, decodeStatus, hex, post, startTestReceiver, type TestReceiver } from './helpers';
+import type { FunctionMetrics, FunctionTraces } from '../../extension-src/receiver';
 import { otlpSchema } from '../support/otlp-proto/decode';
 
 let receiver: TestReceiver;
@@ -25,6 +29,7 @@ afterEach(async () => {
   await receiver?.close();
 });
 
+const CONTENT_TYPE = { protobuf: 'application/x-protobuf', json: 'application/json' } as const;
 const resource = resourceFromAttributes({ 'service.name': 'fn-svc', 'cloud.region': 'eu-west-1' });
 
 /** Spans made by the real SDK, kept in memory (to POST by hand in the encodings the tests need). */
@@ -83,6 +88,42 @@ describe('answers', () => {
     expect(got.map((s) => hex(s.spanId))).toEqual(spans.map((s) => s.spanContext().spanId));
     const [s, ns] = spans[0].endTime;
     expect(got[0].endTimeUnixNano.toString()).toBe((BigInt(s) * 1_000_000_000n + BigInt(ns)).toString());
+  });
+
+  it.each(['protobuf', 'json'] as const)('metrics from the SDK (%s): sums, gauges and histograms, data points counted', async (encoding) => {
+    receiver = await startTestReceiver();
+    const exporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
+    const provider = new MeterProvider({ resource, readers: [new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 3_600_000 })] });
+    const meter = provider.getMeter('metric-scope', '2.0.0');
+    const counter = meter.createCounter('orders', { valueType: ValueType.INT });
+    counter.add(1, { kind: 'a' });
+    counter.add(2, { kind: 'b' });
+    meter.createHistogram('latency', { unit: 'ms' }).record(12.5);
+    meter.createObservableGauge('temperature').addCallback((result) => result.observe(21.5));
+    await provider.forceFlush();
+    const [collected] = exporter.getMetrics();
+    await provider.shutdown();
+
+    const body = encoding === 'json' ? JsonMetricsSerializer.serializeRequest(collected) : ProtobufMetricsSerializer.serializeRequest(collected);
+    const reply = await post(receiver.running.port, '/v1/metrics', Buffer.from(body!), { 'content-type': CONTENT_TYPE[encoding] });
+    expect(reply.status).toBe(200);
+    const response = encoding === 'json' ? JsonMetricsSerializer.deserializeResponse(reply.body) : ProtobufMetricsSerializer.deserializeResponse(reply.body);
+    expect(response).toEqual({});
+
+    const item = receiver.accepted[0].item as FunctionMetrics;
+    expect(item.items).toBe(4);
+    const scope = item.resourceMetrics[0].scopeMetrics[0];
+    expect(scope.scope).toMatchObject({ name: 'metric-scope', version: '2.0.0' });
+    const byName = new Map(scope.metrics.map((m) => [m.name, m]));
+    const orders = byName.get('orders')!.sum!;
+    expect(orders.isMonotonic).toBe(true);
+    expect(orders.aggregationTemporality).toBe(2); // CUMULATIVE
+    expect(orders.dataPoints.map((p) => [attr(p.attributes, 'kind'), String(p.asInt)]).sort()).toEqual([['a', '1'], ['b', '2']]);
+    const latency = byName.get('latency')!;
+    expect(latency.unit).toBe('ms');
+    expect(latency.histogram!.dataPoints[0]).toMatchObject({ sum: 12.5, min: 12.5, max: 12.5 });
+    expect(String(latency.histogram!.dataPoints[0].count)).toBe('1');
+    expect(byName.get('temperature')!.gauge!.dataPoints[0].asDouble).toBe(21.5);
   });
 
   it('partial_success: spans with invalid ids are refused and counted, the others kept', async () => {
