@@ -6,8 +6,10 @@
  * The function is the real Node.js handler fixture (test/fixtures/functions/node-otel, real
  * OpenTelemetry JS SDK, bundled as for a Lambda zip) in its own process, configured by
  * OTEL_EXPORTER_OTLP_ENDPOINT only; each invocation makes 100 spans (SERVER span, child, 98 more)
- * and times `tracerProvider.forceFlush()`. The servers run in this process, whose CPU time per
- * export (`process.cpuUsage`) is the receiver's cost (decode, screen, hand-over, response).
+ * and times `tracerProvider.forceFlush()`. The servers run in this process; its CPU time per
+ * export (`process.cpuUsage`, `proc cpu/export`) includes what the process burns while idle, which
+ * grows with the run's wall time (hence the slow collector's higher figure): compare the receiver
+ * with the floor, and see decode-cost.ts for the receiver's own cost per record.
  *
  *   npx tsx test/receiver-bench/force-flush.ts [--iterations=300] [--warmup=20]
  */
@@ -121,7 +123,7 @@ function row(name: string, result: RunResult, floorP50?: number): string {
     `p90 ${percentile(sorted, 90).toFixed(2).padStart(7)} ms`,
     `p99 ${percentile(sorted, 99).toFixed(2).padStart(7)} ms`,
     `max ${sorted[sorted.length - 1].toFixed(2).padStart(7)} ms`,
-    `server cpu/export ${(result.cpuUs / ITERATIONS / 1000).toFixed(3).padStart(6)} ms`,
+    `proc cpu/export ${(result.cpuUs / ITERATIONS / 1000).toFixed(3).padStart(6)} ms`,
   ];
   if (floorP50 !== undefined) cells.push(`floor p50 ${floorP50.toFixed(2)} ms`);
   return cells.join('  ');
