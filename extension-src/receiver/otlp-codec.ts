@@ -152,5 +152,4 @@ export const RPC_CODE = {
   RESOURCE_EXHAUSTED: 8,
   UNAVAILABLE: 14,
   INTERNAL: 13,
-  UNIMPLEMENTED: 12,
 } as const;
