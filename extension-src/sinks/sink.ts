@@ -13,7 +13,7 @@ export interface ExportOutcome {
 }
 
 /**
- * A destination for telemetry. The processor stage hands it validated events in arrival order.
+ * A destination for telemetry. The export loop hands it validated events in arrival order.
  * Implementations never reject: failures are retried within `deadline`; failures that may pass
  * (5xx, 429, timeouts, connection errors, the deadline) are kept, bounded, and retried at the next
  * call; the rest are counted as dropped.

@@ -1,9 +1,9 @@
 import { SeverityNumber } from '@opentelemetry/api-logs';
 import { REQ1 } from './events';
-import { signalUrl } from '../../extension-src/sinks/otlp/endpoints';
-import { parseLogLine, severityNumber } from '../../extension-src/sinks/otlp/log-line';
-import { BatchMetrics, FAAS_METRICS } from '../../extension-src/sinks/otlp/metrics';
-import { parseXRayHeader, RANDOM_IDS } from '../../extension-src/sinks/otlp/trace-context';
+import { signalUrl } from '../../extension-src/otlp/endpoints';
+import { parseLogLine, severityNumber } from '../../extension-src/otlp/log-line';
+import { BatchMetrics, FAAS_METRICS } from '../../extension-src/otlp/metrics';
+import { parseXRayHeader, RANDOM_IDS } from '../../extension-src/otlp/trace-context';
 
 describe('parseXRayHeader', () => {
   test('Root, Parent, Sampled', () => {

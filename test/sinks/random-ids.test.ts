@@ -1,4 +1,4 @@
-import { RANDOM_POOL_BYTES, RandomIds } from '../../extension-src/sinks/otlp/trace-context';
+import { RANDOM_POOL_BYTES, RandomIds } from '../../extension-src/otlp/trace-context';
 
 describe('RandomIds (pooled random bytes)', () => {
   test('ids have the right size and stay distinct across pool refills', () => {

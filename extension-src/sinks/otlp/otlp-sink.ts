@@ -1,5 +1,5 @@
 /**
- * The OTLP/HTTP sink: events are mapped by {@link OtlpProcessor}, encoded by
+ * The OTLP/HTTP sink: events are mapped by {@link OtlpConverter}, encoded by
  * @opentelemetry/otlp-transformer's serializers (protobuf or JSON, never by hand) and POSTed to
  * `<endpoint>/v1/traces|metrics|logs`, each signal concurrently, each with retry (./retry.ts).
  *
@@ -26,6 +26,11 @@ import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import type { OtlpProtocolName, CompressionName } from '../../../lib/config/contract';
 import { EXTENSION_NAME } from '../../../lib/config/contract';
 import { RateLimitedLog } from '../../log';
+import { OtlpConverter, type OtlpBatch } from '../../otlp/converter';
+import { signalUrl, type OtlpSignal } from '../../otlp/endpoints';
+import { BatchMetrics, selfTelemetryData } from '../../otlp/metrics';
+import type { Signals } from '../../otlp/signals';
+import type { IdGenerator } from '../../otlp/trace-context';
 import type { Counters } from '../../stats/counters';
 import type { ParsedEvent } from '../../telemetry/schemas';
 import { HttpTransport } from '../http-transport';
@@ -33,10 +38,6 @@ import { EXTENSION_VERSION, type ResourceAttributes } from '../resource';
 import type { RetryClock, RetryPolicy } from '../retry';
 import { EventGroup, RetryBacklog, type BacklogLimits, type BacklogRequest, type Tally } from '../retry-backlog';
 import type { ExportOutcome, Sink } from '../sink';
-import { signalUrl, type OtlpSignal } from './endpoints';
-import { BatchMetrics, selfTelemetryData } from './metrics';
-import { OtlpProcessor, type OtlpBatch, type Signals } from './otlp-processor';
-import type { IdGenerator } from './trace-context';
 
 export interface OtlpSinkOptions {
   /** Base endpoint, as `OTEL_EXPORTER_OTLP_ENDPOINT`. */
@@ -86,7 +87,7 @@ export class OtlpSink implements Sink {
   /** Requests kept for retry. */
   readonly backlog: RetryBacklog;
   private readonly transport: HttpTransport;
-  private readonly processor: OtlpProcessor;
+  private readonly converter: OtlpConverter;
   private readonly serializers: Serializers;
   private readonly urls: Readonly<Record<OtlpSignal, URL>>;
   private readonly resource: Resource;
@@ -121,7 +122,7 @@ export class OtlpSink implements Sink {
     });
     this.resource = resourceFromAttributes(options.resource);
     const spanName = options.spanName ?? String(options.resource['faas.name'] ?? options.resource['service.name'] ?? 'invoke');
-    this.processor = new OtlpProcessor({
+    this.converter = new OtlpConverter({
       resource: this.resource,
       scope: this.scope,
       spanName,
@@ -136,7 +137,7 @@ export class OtlpSink implements Sink {
     if (this.closed) return this.drop(events.length);
     let batch: OtlpBatch;
     try {
-      batch = this.processor.process(events);
+      batch = this.converter.convert(events);
     } catch (err) {
       this.failures.warn('OTLP mapping failed; batch dropped', { events: events.length, error: describe(err) });
       return this.drop(events.length);
@@ -159,7 +160,7 @@ export class OtlpSink implements Sink {
     if (this.closed) return tally;
     this.closed = true;
     try {
-      const spans = this.processor.drain(this.now());
+      const spans = this.converter.drain(this.now());
       await this.send({ spans, logs: [], metrics: new BatchMetrics(), contributions: [] }, true, deadline, [], tally);
     } catch (err) {
       this.failures.warn('OTLP shutdown flush failed', { error: describe(err) });
@@ -216,7 +217,7 @@ export class OtlpSink implements Sink {
     if (withSelfTelemetry) {
       const now = this.now();
       this.lastSelfTelemetryMs = now;
-      const values = { ...this.options.counters.snapshot(), evictedInvocations: this.processor.evictedInvocations };
+      const values = { ...this.options.counters.snapshot(), evictedInvocations: this.converter.evictedInvocations };
       metrics.push(...selfTelemetryData(values, this.startedMs, now));
     }
     if (metrics.length === 0) return undefined;
