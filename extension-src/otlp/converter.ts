@@ -148,7 +148,9 @@ export class OtlpConverter {
         return this.start(event.record.requestId, event.timeMs, event.record.tracing, event.record.tenantId, out);
       case 'platform.runtimeDone': {
         const r = event.record;
-        const closing = { timeMs: event.timeMs, durationMs: r.metrics?.durationMs, status: r.status, errorType: r.errorType, platformSpans: r.spans, tracing: r.tracing };
+        const closing: Closing = {
+          timeMs: event.timeMs, durationMs: r.metrics?.durationMs, status: r.status, errorType: r.errorType, platformSpans: r.spans, tracing: r.tracing,
+        };
         const traced = this.close(r.requestId, closing, out, true);
         return signalsOf(traced, false);
       }
@@ -162,7 +164,9 @@ export class OtlpConverter {
         if (r.status === 'timeout') out.metrics.record(FAAS_METRICS.timeouts, 1, event.timeMs);
         else if (r.status === 'error' || r.status === 'failure') out.metrics.record(FAAS_METRICS.errors, 1, event.timeMs);
         // Closes the span only when no runtimeDone did (managed instances, timeouts).
-        const closing = { timeMs: event.timeMs, durationMs: m.durationMs, status: r.status ?? 'success', errorType: r.errorType, platformSpans: r.spans, tracing: r.tracing };
+        const closing: Closing = {
+          timeMs: event.timeMs, durationMs: m.durationMs, status: r.status ?? 'success', errorType: r.errorType, platformSpans: r.spans, tracing: r.tracing,
+        };
         const traced = this.invocations.isOpen(r.requestId) && this.close(r.requestId, closing, out, false);
         out.logs.push(this.logs.report(event, this.invocations.contextOf(r.requestId)));
         return signalsOf(traced, true, true);
