@@ -142,14 +142,16 @@ export class OtlpConverter {
         const state = this.phases.reported('restore', event.record);
         const durationMs = event.record.metrics?.durationMs ?? (state.startMs !== undefined ? event.timeMs - state.startMs : 0);
         if (event.record.metrics) out.metrics.record(FAAS_METRICS.restoreDuration, durationMs / 1000, event.timeMs);
-        return signalsOf(this.phases.finish(state, durationMs, event.timeMs, this.coldOpenInvocation(), out.spans), event.record.metrics !== undefined);
+        const traced = this.phases.finish(state, durationMs, event.timeMs, this.coldOpenInvocation(), out.spans);
+        return signalsOf(traced, event.record.metrics !== undefined);
       }
       case 'platform.start':
         return this.start(event.record.requestId, event.timeMs, event.record.tracing, event.record.tenantId, out);
       case 'platform.runtimeDone': {
         const r = event.record;
         const closing: Closing = {
-          timeMs: event.timeMs, durationMs: r.metrics?.durationMs, status: r.status, errorType: r.errorType, platformSpans: r.spans, tracing: r.tracing,
+          timeMs: event.timeMs, durationMs: r.metrics?.durationMs, status: r.status, errorType: r.errorType, platformSpans: r.spans,
+          tracing: r.tracing,
         };
         const traced = this.close(r.requestId, closing, out, true);
         return signalsOf(traced, false);
