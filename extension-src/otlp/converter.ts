@@ -150,7 +150,11 @@ export class OtlpConverter {
       case 'platform.runtimeDone': {
         const r = event.record;
         const closing: Closing = {
-          timeMs: event.timeMs, durationMs: r.metrics?.durationMs, status: r.status, errorType: r.errorType, platformSpans: r.spans,
+          timeMs: event.timeMs,
+          durationMs: r.metrics?.durationMs,
+          status: r.status,
+          errorType: r.errorType,
+          platformSpans: r.spans,
           tracing: r.tracing,
         };
         const traced = this.close(r.requestId, closing, out, true);
