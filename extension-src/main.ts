@@ -350,7 +350,7 @@ class Lifecycle {
   }
 
   private async shutdown(event: ShutdownEvent): Promise<number> {
-    const { tracker, loop, sink, counters, timing, now, queue } = this.p;
+    const { tracker, loop, counters, timing, now, queue } = this.p;
     this.timer.stop();
     this.stopping = true;
     this.stopPressureWatch();
@@ -383,14 +383,7 @@ class Lifecycle {
     stop.cancel();
 
     // 3. Let the sink emit what it still holds, bounded even if it hangs.
-    const shutdownOutcome = await within(
-      sink.shutdown(hardEnd - timing.sinkSettleMs).catch((error: unknown) => {
-        log.warn('sink shutdown failed', { error: errorMessage(error) });
-        return undefined;
-      }),
-      hardEnd - now(),
-    );
-    if (shutdownOutcome) counters.exported += shutdownOutcome.exported; // its drops are counted by the sink
+    const shutdownOutcome = await within(loop.shutdownSink(hardEnd - timing.sinkSettleMs), hardEnd - now());
 
     // 4. Whatever is still queued or in flight could not be sent.
     const abandoned = loop.abandon();

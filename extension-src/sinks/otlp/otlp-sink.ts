@@ -4,13 +4,13 @@
  * `<endpoint>/v1/traces|metrics|logs`, each signal concurrently, each with retry (./retry.ts).
  *
  * Requests that fail for a reason that may pass are kept and sent again at the next export (see
- * ../retry-backlog.ts): a collector outage loses nothing while the backlog holds.
+ * ../../delivery/backlog.ts): a collector outage loses nothing while the backlog holds.
  *
  * Accounting: an event is exported when every request that carried records derived from it was
  * delivered (events that produce no record, e.g. `platform.start` or unknown types, count as
- * exported at once); it is dropped when one of them is dropped. An outcome counts what was
- * settled during the call, events of earlier calls included. Dropped events and failed attempts
- * are added to the counters here; `exported` is the caller's to add from the outcome.
+ * exported at once); it is dropped when one of them is dropped. An outcome reports what was
+ * settled during the call, events of earlier calls included; the export loop counts it. The
+ * counters are only read here, for the self-telemetry metrics.
  */
 import type { InstrumentationScope } from '@opentelemetry/core';
 import {
@@ -25,7 +25,10 @@ import { resourceFromAttributes, type Resource } from '@opentelemetry/resources'
 import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import type { OtlpProtocolName, CompressionName } from '../../../lib/config/contract';
 import { EXTENSION_NAME } from '../../../lib/config/contract';
-import { RateLimitedLog } from '../../log';
+import { EventGroup, newTally, type BacklogLimits, type RetryBacklog } from '../../delivery/backlog';
+import { Delivery, outcomeOf, type DeliveryJob } from '../../delivery/delivery';
+import type { RetryClock, RetryPolicy } from '../../delivery/retry';
+import { HttpTransport } from '../../delivery/transport';
 import { OtlpConverter, type OtlpBatch } from '../../otlp/converter';
 import { signalUrl, type OtlpSignal } from '../../otlp/endpoints';
 import { BatchMetrics, selfTelemetryData } from '../../otlp/metrics';
@@ -33,10 +36,7 @@ import type { Signals } from '../../otlp/signals';
 import type { IdGenerator } from '../../otlp/trace-context';
 import type { Counters } from '../../stats/counters';
 import type { ParsedEvent } from '../../telemetry/schemas';
-import { HttpTransport } from '../http-transport';
 import { EXTENSION_VERSION, type ResourceAttributes } from '../resource';
-import type { RetryClock, RetryPolicy } from '../retry';
-import { EventGroup, RetryBacklog, type BacklogLimits, type BacklogRequest, type Tally } from '../retry-backlog';
 import type { ExportOutcome, Sink } from '../sink';
 
 export interface OtlpSinkOptions {
@@ -48,7 +48,8 @@ export interface OtlpSinkOptions {
   readonly compression: CompressionName;
   readonly timeoutMs: number;
   readonly resource: ResourceAttributes;
-  readonly counters: Counters;
+  /** Read (never written) for the self-telemetry metrics. */
+  readonly counters: Pick<Counters, 'snapshot'>;
   /** Name of invocation spans; default `service.name`/`faas.name`. */
   readonly spanName?: string;
   /** Self-telemetry rides along with every metrics request, and at least this often. Default 60 s. */
@@ -84,19 +85,15 @@ const JSON_SERIALIZERS: Serializers = {
 
 export class OtlpSink implements Sink {
   readonly name = 'otlp';
-  /** Requests kept for retry. */
-  readonly backlog: RetryBacklog;
-  private readonly transport: HttpTransport;
+  private readonly delivery: Delivery;
   private readonly converter: OtlpConverter;
   private readonly serializers: Serializers;
   private readonly urls: Readonly<Record<OtlpSignal, URL>>;
   private readonly resource: Resource;
   private readonly scope: InstrumentationScope = { name: EXTENSION_NAME, version: EXTENSION_VERSION };
-  private readonly failures = new RateLimitedLog(5, 60_000);
   private readonly startedMs: number;
   private lastSelfTelemetryMs: number;
   private metricsWindowEndMs?: number;
-  private closed = false;
 
   constructor(private readonly options: OtlpSinkOptions) {
     this.urls = {
@@ -105,16 +102,10 @@ export class OtlpSink implements Sink {
       logs: signalUrl(options.endpoint, 'logs'),
     };
     this.serializers = options.protocol === 'http/json' ? JSON_SERIALIZERS : PROTOBUF;
-    this.transport = new HttpTransport({
-      headers: options.headers,
+    this.delivery = new Delivery({
+      transport: new HttpTransport({ headers: options.headers, compression: options.compression, userAgent: `${EXTENSION_NAME}/${EXTENSION_VERSION}` }),
       compression: options.compression,
-      userAgent: `${EXTENSION_NAME}/${EXTENSION_VERSION}`,
-    });
-    this.backlog = new RetryBacklog({
-      transport: this.transport,
       timeoutMs: options.timeoutMs,
-      counters: options.counters,
-      failures: this.failures,
       what: 'OTLP export',
       limits: options.backlogLimits,
       policy: options.retryPolicy,
@@ -133,17 +124,22 @@ export class OtlpSink implements Sink {
     this.lastSelfTelemetryMs = this.startedMs;
   }
 
+  /** Requests kept for retry. */
+  get backlog(): RetryBacklog {
+    return this.delivery.backlog;
+  }
+
   async export(events: readonly ParsedEvent[], deadline: number): Promise<ExportOutcome> {
-    if (this.closed) return this.drop(events.length);
+    if (this.delivery.closed) return this.delivery.dropAll(events.length);
     let batch: OtlpBatch;
     try {
       batch = this.converter.convert(events);
     } catch (err) {
-      this.failures.warn('OTLP mapping failed; batch dropped', { events: events.length, error: describe(err) });
-      return this.drop(events.length);
+      this.delivery.warn('OTLP mapping failed; batch dropped', { events: events.length, error: describe(err) });
+      return this.delivery.dropAll(events.length);
     }
     const withSelf = !batch.metrics.isEmpty || this.now() - this.lastSelfTelemetryMs >= (this.options.selfTelemetryIntervalMs ?? 60_000);
-    const tally: Tally = { exported: 0, dropped: 0 };
+    const tally = newTally();
     // Events with the same signals depend on the same requests: one group per combination.
     const counts = new Map<Signals, number>();
     for (const signals of batch.contributions) {
@@ -151,57 +147,38 @@ export class OtlpSink implements Sink {
       else counts.set(signals, (counts.get(signals) ?? 0) + 1);
     }
     const groups = [...counts].map(([signals, count]) => ({ signals, group: new EventGroup(count) }));
-    await this.send(batch, withSelf, deadline, groups, tally);
-    return tally;
+    await this.delivery.send(this.jobs(batch, withSelf, groups), deadline, tally);
+    return outcomeOf(tally);
   }
 
+  /** Invocations that never closed, init spans no invocation claimed and the self-telemetry go out last. */
   async shutdown(deadline: number): Promise<ExportOutcome> {
-    const tally: Tally = { exported: 0, dropped: 0 };
-    if (this.closed) return tally;
-    this.closed = true;
+    if (this.delivery.closed) return outcomeOf(newTally());
+    let jobs: DeliveryJob[] = [];
     try {
       const spans = this.converter.drain(this.now());
-      await this.send({ spans, logs: [], metrics: new BatchMetrics(), contributions: [] }, true, deadline, [], tally);
+      jobs = this.jobs({ spans, logs: [], metrics: new BatchMetrics(), contributions: [] }, true, []);
     } catch (err) {
-      this.failures.warn('OTLP shutdown flush failed', { error: describe(err) });
-    } finally {
-      this.backlog.close(tally);
-      this.transport.close();
+      this.delivery.warn('OTLP shutdown flush failed', { error: describe(err) });
     }
-    return tally;
+    return this.delivery.close(deadline, jobs);
   }
 
-  /** Send what `batch` holds (after the backlog), the signals concurrently. */
-  private async send(
+  /** One payload per signal `batch` has records for, with the event groups that depend on it. */
+  private jobs(
     batch: OtlpBatch,
     withSelfTelemetry: boolean,
-    deadline: number,
     groups: ReadonlyArray<{ readonly signals: Signals; readonly group: EventGroup }>,
-    tally: Tally,
-  ): Promise<void> {
-    const bodies: Array<[OtlpSignal, () => Uint8Array | undefined]> = [];
-    if (batch.spans.length > 0) bodies.push(['traces', () => this.serializers.traces(batch.spans)]);
+  ): DeliveryJob[] {
+    const bodies: Array<[OtlpSignal, number, () => Uint8Array | undefined]> = [];
+    if (batch.spans.length > 0) bodies.push(['traces', batch.spans.length, () => this.serializers.traces(batch.spans)]);
     const metrics = this.resourceMetrics(batch, withSelfTelemetry);
-    if (metrics) bodies.push(['metrics', () => this.serializers.metrics(metrics)]);
-    if (batch.logs.length > 0) bodies.push(['logs', () => this.serializers.logs(batch.logs)]);
-    const requests: BacklogRequest[] = [];
-    for (const [signal, serialize] of bodies) {
-      const dependents = groups.filter((g) => g.signals.has(signal)).map((g) => g.group);
-      let body: Uint8Array | undefined;
-      try {
-        body = serialize();
-        if (body === undefined) this.failures.warn('OTLP serialization produced nothing', { signal });
-      } catch (err) {
-        this.failures.warn('OTLP serialization failed', { signal, error: describe(err) });
-      }
-      if (body === undefined) {
-        this.backlog.fail(dependents, tally);
-        continue;
-      }
-      const prepared = await this.transport.prepare(body, this.serializers.contentType);
-      requests.push(this.backlog.request(signal, this.urls[signal], prepared, dependents));
-    }
-    await this.backlog.send(requests, deadline, tally);
+    if (metrics) bodies.push(['metrics', metrics.scopeMetrics[0].metrics.length, () => this.serializers.metrics(metrics)]);
+    if (batch.logs.length > 0) bodies.push(['logs', batch.logs.length, () => this.serializers.logs(batch.logs)]);
+    return bodies.map(([signal, items, encode]) => ({
+      payload: { label: signal, url: this.urls[signal], contentType: this.serializers.contentType, items, encode },
+      groups: groups.filter((g) => g.signals.has(signal)).map((g) => g.group),
+    }));
   }
 
   private resourceMetrics(batch: OtlpBatch, withSelfTelemetry: boolean): ResourceMetrics | undefined {
@@ -222,11 +199,6 @@ export class OtlpSink implements Sink {
     }
     if (metrics.length === 0) return undefined;
     return { resource: this.resource, scopeMetrics: [{ scope: this.scope, metrics }] };
-  }
-
-  private drop(count: number): ExportOutcome {
-    this.options.counters.dropped += count;
-    return { exported: 0, dropped: count };
   }
 
   private now(): number {
