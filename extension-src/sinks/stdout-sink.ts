@@ -10,6 +10,7 @@
  * `drain`, but never past the deadline: what is not written by then is dropped (and reported in
  * the outcome).
  */
+import { once } from 'node:events';
 import { STDOUT_SINK_LINE_PREFIX } from '../log';
 import type { ExportOutcome, Sink } from './sink';
 import type { ParsedEvent } from '../telemetry/schemas';
@@ -79,22 +80,16 @@ export class StdoutSink implements Sink {
     return stream.writableNeedDrain === true;
   }
 
-  private drained(deadline: number): Promise<boolean> {
+  /** Resolves true on `drain`, false on an error or when `deadline` comes first. */
+  private async drained(deadline: number): Promise<boolean> {
     const wait = deadline - Date.now();
-    if (wait <= 0) return Promise.resolve(false);
-    return new Promise((resolve) => {
-      const done = (ok: boolean) => {
-        clearTimeout(timer);
-        this.output.removeListener('drain', onDrain);
-        this.output.removeListener('error', onError);
-        resolve(ok);
-      };
-      const onDrain = () => done(true);
-      const onError = () => done(false);
-      const timer = setTimeout(() => done(false), wait);
-      this.output.once('drain', onDrain);
-      this.output.once('error', onError);
-    });
+    if (wait <= 0) return false;
+    try {
+      await once(this.output, 'drain', { signal: AbortSignal.timeout(wait) });
+      return true;
+    } catch {
+      return false; // timed out, or the stream errored ('error' rejects `once`)
+    }
   }
 }
 
