@@ -3,7 +3,7 @@
  * managed runtimes' formats, or JSON objects), and the invocation's REPORT line from
  * `platform.report`. Each carries the trace context of its invocation, found by request id.
  */
-import type { LogAttributes } from '@opentelemetry/api-logs';
+import { SeverityNumber, type LogAttributes } from '@opentelemetry/api-logs';
 import { millisToHrTime, type InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
@@ -52,32 +52,27 @@ export class LogRecordBuilder {
   }
 
   /**
-   * A `function` / `extension` record. Its trace context is its own request id's, else (text
-   * lines of runtimes that print none) the invocation started last.
+   * A `function` / `extension` record: a text line (./log-line.ts) or a JSON object of any shape
+   * (see {@link objectRecordFields}). Its trace context is its own request id's, else (records
+   * that carry none) the invocation started last.
    */
   log(event: FunctionLogEvent | ExtensionLogEvent, invocations: InvocationTable): ReadableLogRecord {
     const record = event.record;
     const attributes: LogAttributes = { 'aws.lambda.log.source': event.type };
     let level: string | undefined;
+    let severity: SeverityNumber | undefined;
     let requestId: string | undefined;
-    let timestamp: string | undefined;
+    let timeMs: number | undefined;
     let body: unknown;
     if (typeof record === 'string') {
       const line = parseLogLine(record);
-      ({ level, requestId, timestamp } = line);
+      ({ level, requestId } = line);
+      timeMs = line.timestamp !== undefined ? parseTime(line.timestamp) : undefined;
       body = line.message;
     } else {
-      level = record.level;
-      requestId = record.requestId;
-      timestamp = record.timestamp;
-      body = record.message;
-      for (const [key, value] of Object.entries(record)) {
-        if (key === 'timestamp' || key === 'level' || key === 'requestId' || key === 'message' || value === undefined || value === null) continue;
-        if (key === 'errorType') attributes['exception.type'] = String(value);
-        else if (key === 'errorMessage') attributes['exception.message'] = String(value);
-        else if (key === 'stackTrace') attributes['exception.stacktrace'] = Array.isArray(value) ? value.join('\n') : String(value);
-        else attributes[key] = value as LogAttributes[string];
-      }
+      const fields = objectRecordFields(record as Record<string, unknown>, attributes);
+      ({ level, requestId, timeMs, body } = fields);
+      severity = fields.severity;
     }
     let ctx: TraceIds | undefined;
     if (requestId !== undefined) {
@@ -88,8 +83,8 @@ export class LogRecordBuilder {
       requestId = latest?.requestId;
     }
     if (requestId !== undefined) attributes['faas.invocation_id'] = requestId;
-    const at = timestamp !== undefined ? parseTime(timestamp) : NaN;
-    return this.record(Number.isNaN(at) ? event.timeMs : at, event.timeMs, ctx, level, severityNumber(level), body, attributes);
+    const at = timeMs !== undefined && Number.isFinite(timeMs) ? timeMs : event.timeMs;
+    return this.record(at, event.timeMs, ctx, level, severity ?? severityNumber(level), body, attributes);
   }
 
   private record(
@@ -114,4 +109,83 @@ export class LogRecordBuilder {
       droppedAttributesCount: 0,
     };
   }
+}
+
+/** What an object record says about itself. */
+interface ObjectRecordFields {
+  readonly level?: string;
+  readonly severity?: SeverityNumber;
+  readonly requestId?: string;
+  readonly timeMs?: number;
+  readonly body: unknown;
+}
+
+/** pino / bunyan numeric levels, lowest first: each covers [level, next level). */
+const NUMERIC_LEVELS: ReadonlyArray<readonly [level: number, text: string, severity: SeverityNumber]> = [
+  [60, 'FATAL', SeverityNumber.FATAL],
+  [50, 'ERROR', SeverityNumber.ERROR],
+  [40, 'WARN', SeverityNumber.WARN],
+  [30, 'INFO', SeverityNumber.INFO],
+  [20, 'DEBUG', SeverityNumber.DEBUG],
+  [-Infinity, 'TRACE', SeverityNumber.TRACE],
+];
+
+/**
+ * The parts of a JSON object record, whatever its shape (Lambda's JSON log format, pino, bunyan,
+ * or the user's own), and its other keys as attributes (into `attributes`):
+ * - body: `message`, else `msg`; with neither, the whole object is the body (no attributes);
+ * - time: `timestamp`, else `time`, an ISO date-time or epoch milliseconds (else the event's time);
+ * - severity: `level` as text (`INFO`, `warn`, ...) or a pino/bunyan number (10 trace, 20 debug,
+ *   30 info, 40 warn, 50 error, 60 fatal);
+ * - `requestId`: the invocation it belongs to;
+ * - Lambda's `errorType` / `errorMessage` / `stackTrace` become `exception.*`.
+ */
+export function objectRecordFields(record: Record<string, unknown>, attributes: LogAttributes): ObjectRecordFields {
+  const used = new Set<string>();
+  const take = (key: string): unknown => {
+    const value = record[key];
+    if (value === undefined || value === null) return undefined;
+    used.add(key);
+    return value;
+  };
+  const messageKey = record.message !== undefined && record.message !== null ? 'message' : record.msg !== undefined && record.msg !== null ? 'msg' : undefined;
+  const timeMs = readTime(record, 'timestamp', used) ?? readTime(record, 'time', used);
+  const rawLevel = take('level');
+  const requestId = typeof record.requestId === 'string' ? (take('requestId') as string) : undefined;
+  let level: string | undefined;
+  let severity: SeverityNumber | undefined;
+  if (typeof rawLevel === 'number' && Number.isFinite(rawLevel)) {
+    const [, text, number] = NUMERIC_LEVELS.find(([from]) => rawLevel >= from) ?? NUMERIC_LEVELS[NUMERIC_LEVELS.length - 1];
+    level = text;
+    severity = number;
+  } else if (typeof rawLevel === 'string') {
+    level = rawLevel;
+  } else if (rawLevel !== undefined) {
+    used.delete('level'); // not a level: kept as an attribute
+  }
+  if (messageKey === undefined) {
+    const rest: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(record)) if (!used.has(key) && value !== undefined) rest[key] = value;
+    return { level, severity, requestId, timeMs, body: rest };
+  }
+  const body = take(messageKey);
+  for (const [key, value] of Object.entries(record)) {
+    if (used.has(key) || value === undefined || value === null) continue;
+    if (key === 'errorType') attributes['exception.type'] = String(value);
+    else if (key === 'errorMessage') attributes['exception.message'] = String(value);
+    else if (key === 'stackTrace') attributes['exception.stacktrace'] = Array.isArray(value) ? value.join('\n') : String(value);
+    else attributes[key] = value as LogAttributes[string];
+  }
+  return { level, severity, requestId, timeMs, body };
+}
+
+/** `record[key]` as epoch ms (ISO string or epoch-ms number), marking the key used; undefined when absent or unreadable. */
+function readTime(record: Record<string, unknown>, key: string, used: Set<string>): number | undefined {
+  const value = record[key];
+  let ms: number | undefined;
+  if (typeof value === 'number' && Number.isFinite(value)) ms = value;
+  else if (typeof value === 'string') ms = parseTime(value);
+  if (ms === undefined || !Number.isFinite(ms)) return undefined;
+  used.add(key);
+  return ms;
 }
