@@ -302,3 +302,24 @@ describe('OtlpSink delivery', () => {
     expect(receiver.requests.map((r) => r.signal)).toEqual(['logs']);
   });
 });
+
+describe('OtlpSink per-request limits and signer (for sinks with service limits)', () => {
+  test('logs requests above the item limit are split; every record arrives once, in order, and each request is signed', async () => {
+    const signed: string[] = [];
+    const { sink: s } = sink({
+      requestLimits: { logs: { maxItems: 2 } },
+      sign: (request) => {
+        signed.push(request.url.pathname);
+        return { 'x-signed': 'yes' };
+      },
+    });
+    const lines = parse(Array.from({ length: 5 }, (_, i) => raw.functionLog(T0 + i, `line ${i}`)));
+    expect(await s.export(lines, soon())).toEqual({ exported: 5, dropped: 0 });
+
+    const requests = receiver.requestsFor('logs');
+    expect(requests.map((r) => receiver.logsOf(r).length)).toEqual([2, 1, 2]);
+    expect(receiver.logs().map((l) => l.body)).toEqual(['line 0', 'line 1', 'line 2', 'line 3', 'line 4']);
+    expect(requests.every((r) => r.headers['x-signed'] === 'yes')).toBe(true);
+    expect(signed).toEqual(['/v1/logs', '/v1/logs', '/v1/logs']);
+  });
+});

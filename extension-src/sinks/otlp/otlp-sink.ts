@@ -27,7 +27,9 @@ import type { OtlpProtocolName, CompressionName } from '../../../lib/config/cont
 import { EXTENSION_NAME } from '../../../lib/config/contract';
 import { EventGroup, newTally, type BacklogLimits, type RetryBacklog } from '../../delivery/backlog';
 import { Delivery, outcomeOf, type DeliveryJob } from '../../delivery/delivery';
+import { splitToLimits, type Payload, type PayloadSplitter, type RequestLimits } from '../../delivery/payload';
 import type { RetryClock, RetryPolicy } from '../../delivery/retry';
+import type { RequestSigner } from '../../delivery/signing';
 import { HttpTransport } from '../../delivery/transport';
 import { OtlpConverter, type OtlpBatch } from '../../otlp/converter';
 import { signalUrl, type OtlpSignal } from '../../otlp/endpoints';
@@ -60,6 +62,13 @@ export interface OtlpSinkOptions {
   readonly ids?: IdGenerator;
   /** Bounds of the requests kept for retry. Default {@link DEFAULT_BACKLOG_LIMITS}. */
   readonly backlogLimits?: Partial<BacklogLimits>;
+  /** Called before every attempt of every request; its headers are added (e.g. SigV4). Default: none. */
+  readonly sign?: RequestSigner;
+  /**
+   * Per-request limits by signal: larger traces and logs requests are split (spans and log
+   * records halved until each request fits). Default: none.
+   */
+  readonly requestLimits?: Partial<Readonly<Record<OtlpSignal, RequestLimits>>>;
 }
 
 interface Serializers {
@@ -110,6 +119,8 @@ export class OtlpSink implements Sink {
       limits: options.backlogLimits,
       policy: options.retryPolicy,
       clock: options.clock,
+      sign: options.sign,
+      split: splitterOf(options.requestLimits),
     });
     this.resource = resourceFromAttributes(options.resource);
     const spanName = options.spanName ?? String(options.resource['faas.name'] ?? options.resource['service.name'] ?? 'invoke');
@@ -170,15 +181,39 @@ export class OtlpSink implements Sink {
     withSelfTelemetry: boolean,
     groups: ReadonlyArray<{ readonly signals: Signals; readonly group: EventGroup }>,
   ): DeliveryJob[] {
-    const bodies: Array<[OtlpSignal, number, () => Uint8Array | undefined]> = [];
-    if (batch.spans.length > 0) bodies.push(['traces', batch.spans.length, () => this.serializers.traces(batch.spans)]);
+    const payloads: Payload[] = [];
+    if (batch.spans.length > 0) payloads.push(this.payload('traces', batch.spans, (spans) => this.serializers.traces(spans)));
     const metrics = this.resourceMetrics(batch, withSelfTelemetry);
-    if (metrics) bodies.push(['metrics', metrics.scopeMetrics[0].metrics.length, () => this.serializers.metrics(metrics)]);
-    if (batch.logs.length > 0) bodies.push(['logs', batch.logs.length, () => this.serializers.logs(batch.logs)]);
-    return bodies.map(([signal, items, encode]) => ({
-      payload: { label: signal, url: this.urls[signal], contentType: this.serializers.contentType, items, encode },
-      groups: groups.filter((g) => g.signals.has(signal)).map((g) => g.group),
+    if (metrics) {
+      payloads.push({
+        label: 'metrics',
+        url: this.urls.metrics,
+        contentType: this.serializers.contentType,
+        items: metrics.scopeMetrics[0].metrics.length,
+        encode: () => this.serializers.metrics(metrics),
+      });
+    }
+    if (batch.logs.length > 0) payloads.push(this.payload('logs', batch.logs, (logs) => this.serializers.logs(logs)));
+    return payloads.map((payload) => ({
+      payload,
+      groups: groups.filter((g) => g.signals.has(payload.label as OtlpSignal)).map((g) => g.group),
     }));
+  }
+
+  /** A traces or logs payload of `records`, halved on request (per-request limits). */
+  private payload<T>(signal: OtlpSignal, records: readonly T[], serialize: (records: T[]) => Uint8Array | undefined): Payload {
+    return {
+      label: signal,
+      url: this.urls[signal],
+      contentType: this.serializers.contentType,
+      items: records.length,
+      encode: () => serialize(records as T[]),
+      split: () => {
+        if (records.length < 2) return undefined;
+        const half = Math.ceil(records.length / 2);
+        return [this.payload(signal, records.slice(0, half), serialize), this.payload(signal, records.slice(half), serialize)];
+      },
+    };
   }
 
   private resourceMetrics(batch: OtlpBatch, withSelfTelemetry: boolean): ResourceMetrics | undefined {
@@ -204,6 +239,13 @@ export class OtlpSink implements Sink {
   private now(): number {
     return this.options.clock?.now() ?? Date.now();
   }
+}
+
+/** Splits each signal's payloads to its own limits. */
+function splitterOf(limits: OtlpSinkOptions['requestLimits']): PayloadSplitter | undefined {
+  if (!limits) return undefined;
+  const bySignal = new Map(Object.entries(limits).map(([signal, l]) => [signal, splitToLimits(l ?? {})]));
+  return (payload, body) => bySignal.get(payload.label)?.(payload, body);
 }
 
 function describe(err: unknown): string {
