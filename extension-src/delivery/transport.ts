@@ -1,7 +1,8 @@
 /**
  * The wire: one HTTP(S) POST per call, on keep-alive agents, with an overall per-request timeout
- * (`AbortSignal.timeout`) and optional gzip. Never rejects: every outcome is an {@link AttemptResult}; retry decisions are
- * made by ./retry.ts, which wraps a {@link Transport} (as does the request signer, ./signing.ts).
+ * (`AbortSignal.timeout`) and optional gzip. Never rejects: every outcome is an
+ * {@link AttemptResult}; retry decisions are made by ./retry.ts, which wraps a {@link Transport}
+ * (as does the request signer, ./signing.ts).
  *
  * Kept-alive sockets can be dead after an environment freeze (the peer closed them meanwhile): a
  * connection error on a reused socket is retried once at once on a fresh one, as Node's docs
