@@ -1,8 +1,7 @@
 /**
  * The wire: one HTTP(S) POST per call, on keep-alive agents, with an overall per-request timeout
- * (`AbortSignal.timeout`) and optional gzip. Never rejects: every outcome is an
- * {@link AttemptResult}; retry decisions are made by ./retry.ts, which wraps a {@link Transport}
- * (as does the request signer, ./signing.ts).
+ * and optional gzip. Never rejects: every outcome is an {@link AttemptResult}; retry decisions are
+ * made by ./retry.ts, which wraps a {@link Transport} (as does the request signer, ./signing.ts).
  *
  * Kept-alive sockets can be dead after an environment freeze (the peer closed them meanwhile): a
  * connection error on a reused socket is retried once at once on a fresh one, as Node's docs
@@ -66,6 +65,8 @@ export interface HttpTransportOptions {
 /** Bytes of a response body kept for diagnostics; the rest is read and discarded. */
 export const MAX_RESPONSE_BODY = 4096;
 
+class RequestTimeout extends Error {}
+
 export class HttpTransport implements Transport {
   private readonly httpAgent = new http.Agent({ keepAlive: true, maxSockets: 8 });
   private readonly httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 8 });
@@ -112,6 +113,7 @@ export class HttpTransport implements Transport {
       const finish = (result: AttemptResult) => {
         if (settled) return;
         settled = true;
+        clearTimeout(timer);
         resolve({ result, reusedSocket });
       };
       const headers: Record<string, string> = {
@@ -122,16 +124,12 @@ export class HttpTransport implements Transport {
       };
       if (body.contentEncoding) headers['content-encoding'] = body.contentEncoding;
       const isHttps = url.protocol === 'https:';
-      // The whole attempt (connect, send, the response to its end) is bounded: on timeout node
-      // destroys the request (and its response) with an AbortError.
-      const deadline = AbortSignal.timeout(timeoutMs);
       let req: http.ClientRequest;
       try {
         req = (isHttps ? https : http).request(url, {
           method: 'POST',
           headers,
           agent: isHttps ? this.httpsAgent : this.httpAgent,
-          signal: deadline,
         });
       } catch (err) {
         // Invalid URL or header: no request was made. Not retryable in practice, but the
@@ -139,12 +137,19 @@ export class HttpTransport implements Transport {
         resolve({ result: { kind: 'error', code: 'connection', message: errorMessage(err) }, reusedSocket: false });
         return;
       }
+      let timedOut = false;
       const timeoutError = () => ({ kind: 'error', code: 'timeout', message: `timeout after ${timeoutMs} ms` }) as const;
+      // Not AbortSignal.timeout as the request's `signal`: tried, and real-process tests (e2e,
+      // reliability) then lost events at SHUTDOWN; this timer is cleared when the attempt settles.
+      const timer = setTimeout(() => {
+        timedOut = true;
+        req.destroy(new RequestTimeout());
+      }, timeoutMs);
       req.on('socket', () => {
         reusedSocket = req.reusedSocket;
       });
       req.on('error', (err) => {
-        if (deadline.aborted) finish(timeoutError());
+        if (timedOut || err instanceof RequestTimeout) finish(timeoutError());
         else finish({ kind: 'error', code: 'connection', message: errorMessage(err) });
       });
       req.on('response', (res) => {
@@ -157,9 +162,9 @@ export class HttpTransport implements Transport {
             kept += part.length;
           }
         });
-        res.on('error', (err) => finish(deadline.aborted ? timeoutError() : { kind: 'error', code: 'connection', message: errorMessage(err) }));
+        res.on('error', (err) => finish(timedOut ? timeoutError() : { kind: 'error', code: 'connection', message: errorMessage(err) }));
         // A body cut short: 'close' without 'end' (after 'end', `finish` has already settled).
-        res.on('close', () => finish(deadline.aborted ? timeoutError() : { kind: 'error', code: 'connection', message: 'response closed before its end' }));
+        res.on('close', () => finish(timedOut ? timeoutError() : { kind: 'error', code: 'connection', message: 'response closed before its end' }));
         res.on('end', () => {
           const retryAfter = res.headers['retry-after'];
           finish({
