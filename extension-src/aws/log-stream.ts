@@ -9,7 +9,7 @@ import { callAwsJson } from './aws-json-call';
 import { dnsSuffix } from './cloudwatch-endpoints';
 import type { CredentialsSource } from './credentials';
 import { SinkInitError } from '../sinks/errors';
-import type { RetryClock } from '../sinks/retry';
+import type { RetryClock } from '../delivery/retry';
 
 export interface EnsureLogStreamOptions {
   readonly region: string;

@@ -18,7 +18,7 @@ import { dnsSuffix } from './cloudwatch-endpoints';
 import { credentialsFromEnv, type CredentialsSource } from './credentials';
 import { parseHeaderMap } from './header-map';
 import { SinkInitError } from '../sinks/errors';
-import type { RetryClock } from '../sinks/retry';
+import type { RetryClock } from '../delivery/retry';
 
 export interface ParameterHeadersOptions {
   readonly env: NodeJS.ProcessEnv;

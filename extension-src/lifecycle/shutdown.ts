@@ -4,14 +4,13 @@
  * summary. Resolves with exit status 0.
  */
 import { abortAfter, within } from './deadlines';
-import { errorMessage } from './errors';
 import type { RunningExtension } from './init';
 import { planDrain, planShutdown } from './shutdown-plan';
 import type { ShutdownEvent } from '../lambda/extensions-api';
 import { log } from '../log';
 
 export async function shutdown(x: RunningExtension, event: ShutdownEvent, lastRequestId: string | undefined): Promise<number> {
-  const { tracker, loop, sink, counters, timing, now, queue } = x;
+  const { tracker, loop, counters, timing, now, queue } = x;
   queue.acceptEverything();
   const reason = (event.shutdownReason ?? 'unknown').toLowerCase();
   const start = now();
@@ -32,14 +31,7 @@ export async function shutdown(x: RunningExtension, event: ShutdownEvent, lastRe
   await loop.flush(drain.attemptsUntil, abortAfter(drain.waitMs));
 
   // 3. Let the sink emit what it still holds, bounded even if it hangs.
-  const shutdownOutcome = await within(
-    sink.shutdown(plan.sinkDeadline).catch((error: unknown) => {
-      log.warn('sink shutdown failed', { error: errorMessage(error) });
-      return undefined;
-    }),
-    plan.end - now(),
-  );
-  if (shutdownOutcome) counters.exported += shutdownOutcome.exported; // its drops are counted by the sink
+  const shutdownOutcome = await within(loop.shutdownSink(plan.sinkDeadline), plan.end - now());
 
   // 4. Whatever is still queued or in flight could not be sent.
   const abandoned = loop.abandon();

@@ -1,17 +1,18 @@
 /**
- * The processor stage: the queue's single consumer. It takes events in chunks, oldest first, and
- * hands each chunk to `sink.export` one call at a time, so the sink sees arrival order. Work only
- * happens when someone asks for a flush; the listener and the `next` loop never wait for it
- * unless they choose to await `flush`.
+ * The export loop (the processor stage, in OpenTelemetry's sense): the queue's single consumer.
+ * It takes events in chunks, oldest first, and hands each chunk to `sink.export` one call at a
+ * time, so the sink sees arrival order. Work only happens when someone asks for a flush; the
+ * listener and the `next` loop never wait for it unless they choose to await `flush`.
  *
- * Accounting, as the Sink contract splits it: the loop adds `outcome.exported` to
- * `counters.exported`; the sink has already added what it gave up on to `counters.dropped`
- * ("Already counted"). Only when a sink breaks its contract and rejects does the loop count the
- * chunk as dropped itself.
+ * Accounting, export side, in one place: sinks only report what happened ({@link ExportOutcome});
+ * this loop adds every outcome, of `export` and of `shutdown` ({@link ExportLoop.shutdownSink}),
+ * to `counters.exported` / `counters.dropped` / `counters.failedExports` ({@link countOutcome}),
+ * and counts as dropped what it gives up on itself: what is still queued at the end
+ * ({@link ExportLoop.abandon}) and a chunk whose export broke the Sink contract by rejecting.
  */
 import { RateLimitedLog } from '../log';
 import type { BoundedQueue } from '../queue/bounded-queue';
-import type { Sink } from '../sinks/sink';
+import type { ExportOutcome, Sink } from '../sinks/sink';
 import type { Counters } from '../stats/counters';
 import type { ParsedEvent } from '../telemetry/schemas';
 
@@ -63,7 +64,6 @@ export class ExportLoop {
   private waiters: Waiter[] = [];
   /** Set and cleared synchronously with the pump's decisions, so no flush request is missed. */
   private running = false;
-  private pumping: Promise<void> = Promise.resolve();
 
   constructor(options: ExportLoopOptions) {
     this.queue = options.queue;
@@ -85,9 +85,19 @@ export class ExportLoop {
     return this.taken - this.answered;
   }
 
-  /** Resolves when no export is in progress (for shutdown and tests). */
-  async idle(): Promise<void> {
-    while (this.running) await this.pumping;
+  /**
+   * The sink's `shutdown` (called once, at SHUTDOWN, after the last flush), counted like an
+   * export. Resolves to `undefined` when the sink broke its contract and rejected.
+   */
+  async shutdownSink(deadline: number): Promise<ExportOutcome | undefined> {
+    try {
+      const outcome = await this.sink.shutdown(deadline);
+      countOutcome(this.counters, outcome);
+      return outcome;
+    } catch (error) {
+      this.warnings.warn('sink shutdown failed', { sink: this.sink.name, error: (error as Error).message });
+      return undefined;
+    }
   }
 
   /**
@@ -143,7 +153,7 @@ export class ExportLoop {
   private kick(): void {
     if (this.running) return;
     this.running = true;
-    this.pumping = this.pump();
+    void this.pump();
   }
 
   /** Export chunks while some waiter still needs events handed over and may still start one. */
@@ -180,8 +190,7 @@ export class ExportLoop {
 
   private async exportChunk(chunk: ParsedEvent[], deadline: number): Promise<void> {
     try {
-      const outcome = await this.sink.export(chunk, deadline);
-      this.counters.exported += outcome.exported;
+      countOutcome(this.counters, await this.sink.export(chunk, deadline));
     } catch (error) {
       // The Sink contract says export never rejects; if it does, the chunk is lost, not retried.
       this.counters.dropped += chunk.length;
@@ -206,4 +215,11 @@ export class ExportLoop {
     }
     this.waiters = still;
   }
+}
+
+/** The one accounting rule of the export side: what a sink reported, added to the counters. */
+export function countOutcome(counters: Counters, outcome: ExportOutcome): void {
+  counters.exported += outcome.exported;
+  counters.dropped += outcome.dropped;
+  counters.failedExports += outcome.failedAttempts ?? 0;
 }

@@ -24,7 +24,8 @@ import type { Sink } from './sink';
 import type { StdoutSink } from './stdout-sink';
 
 export interface SinkContext {
-  readonly counters: Counters;
+  /** Read by the OTLP sink for its self-telemetry metrics; no sink writes them. */
+  readonly counters: Pick<Counters, 'snapshot'>;
   readonly env: NodeJS.ProcessEnv;
   /** From the register response. */
   readonly functionName?: string;
@@ -38,7 +39,7 @@ export async function createSink(config: SinkConfig, context: SinkContext): Prom
   if (config.kind === 'stdout') {
     if (config.headersSecretArn) log.warn('sink headers secret ignored: the stdout sink sends no headers');
     const { StdoutSink: Stdout } = require('./stdout-sink') as { StdoutSink: typeof StdoutSink };
-    return new Stdout({ counters: context.counters });
+    return new Stdout({});
   }
 
   if (!config.endpoint) throw new SinkInitError('Extension.ConfigInvalid', `the ${config.kind} sink needs an endpoint`);
@@ -73,7 +74,6 @@ export async function createSink(config: SinkConfig, context: SinkContext): Prom
         compression: config.compression,
         timeoutMs: config.timeoutMs,
         resource: resource.attributes,
-        counters: context.counters,
       });
     }
     const { OtlpSink: Otlp } = require('./otlp/otlp-sink') as { OtlpSink: typeof OtlpSink };

@@ -15,8 +15,8 @@
 import * as http from 'node:http';
 import * as aws4 from 'aws4';
 import { SinkInitError } from './errors';
-import { HttpTransport } from './http-transport';
-import { withRetry, type RetryClock, type RetryPolicy } from './retry';
+import { withRetry, type RetryClock, type RetryPolicy } from '../delivery/retry';
+import { HttpTransport } from '../delivery/transport';
 
 export interface SecretHeadersOptions {
   readonly env: NodeJS.ProcessEnv;

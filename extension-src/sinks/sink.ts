@@ -3,20 +3,23 @@ import type { ParsedEvent } from '../telemetry/schemas';
 /**
  * What was settled during one call: events of this hand-over, and of earlier ones whose requests
  * the sink had kept for retry. Events still kept appear in a later outcome (at the latest at
- * `shutdown`).
+ * `shutdown`). Sinks only report; the export loop (pipeline/export-loop.ts) is the one place that
+ * adds outcomes to the process's counters.
  */
 export interface ExportOutcome {
   /** Events delivered (for OTLP: events whose records were delivered or that produced none). */
   readonly exported: number;
-  /** Events given up on (permanent error, retry backlog full, shutdown). Already counted. */
+  /** Events given up on (permanent error, retry backlog full, sink closed, shutdown). */
   readonly dropped: number;
+  /** Request attempts that failed during the call (each retry counts). Absent when none did. */
+  readonly failedAttempts?: number;
 }
 
 /**
- * A destination for telemetry. The processor stage hands it validated events in arrival order.
+ * A destination for telemetry. The export loop hands it validated events in arrival order.
  * Implementations never reject: failures are retried within `deadline`; failures that may pass
  * (5xx, 429, timeouts, connection errors, the deadline) are kept, bounded, and retried at the next
- * call; the rest are counted as dropped.
+ * call; the rest are dropped and reported as such in the outcome.
  */
 export interface Sink {
   readonly name: string;
@@ -27,7 +30,7 @@ export interface Sink {
   export(events: readonly ParsedEvent[], deadline: number): Promise<ExportOutcome>;
   /**
    * Emit whatever the sink still holds (for OTLP: invocations that never got their closing
-   * event, self-telemetry metrics; requests kept for retry), drop and count what cannot be sent by
+   * event, self-telemetry metrics; requests kept for retry), drop what cannot be sent by
    * `deadline`, and release resources. Called once, at SHUTDOWN.
    */
   shutdown(deadline: number): Promise<ExportOutcome>;

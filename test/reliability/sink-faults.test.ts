@@ -5,10 +5,11 @@
  * with Retry-After, permanent 4xx; outages shorter and longer than what the sink can hold.
  */
 import { FaultProxy } from './support/fault-proxy';
+import { counted } from '../sinks/counted';
 import { HttpSink } from '../../extension-src/sinks/http-sink';
 import { OtlpSink } from '../../extension-src/sinks/otlp/otlp-sink';
-import type { RetryPolicy } from '../../extension-src/sinks/retry';
-import type { BacklogLimits } from '../../extension-src/sinks/retry-backlog';
+import type { RetryPolicy } from '../../extension-src/delivery/retry';
+import type { BacklogLimits } from '../../extension-src/delivery/backlog';
 import type { ExportOutcome } from '../../extension-src/sinks/sink';
 import { Counters } from '../../extension-src/stats/counters';
 import type { ParsedEvent } from '../../extension-src/telemetry/schemas';
@@ -49,9 +50,9 @@ function makeSink(kind: Kind, baseUrl: string, options: {
     retryPolicy: { ...DEFAULT_RETRY, ...options.retryPolicy },
     backlogLimits: options.backlogLimits,
   };
-  const sink = kind === 'otlp'
+  const sink = counted(kind === 'otlp'
     ? new OtlpSink({ ...common, endpoint: baseUrl, protocol: 'http/protobuf', selfTelemetryIntervalMs: Number.MAX_SAFE_INTEGER })
-    : new HttpSink({ ...common, endpoint: `${baseUrl}/events` });
+    : new HttpSink({ ...common, endpoint: `${baseUrl}/events` }), counters);
   made.push(sink);
   return { sink, counters, clock };
 }
@@ -111,7 +112,7 @@ describe.each<Kind>(['otlp', 'http'])('%s sink', (kind) => {
 
     const first = await sink.export(lines('a', 3), clock.now() + 60_000);
 
-    expect(first).toEqual({ exported: 0, dropped: 0 });
+    expect(first).toEqual({ exported: 0, dropped: 0, failedAttempts: 10 });
     expect(clock.sleeps).toEqual(FULL_JITTER_CAPS);
     expect(counters.failedExports).toBe(10);
     expect(sink.backlog.size).toBe(1);
@@ -119,12 +120,12 @@ describe.each<Kind>(['otlp', 'http'])('%s sink', (kind) => {
 
     // The next export retries the oldest request only: the new one joins the backlog untried.
     const second = await sink.export(lines('b', 2), clock.now() + 60_000);
-    expect(second).toEqual({ exported: 0, dropped: 0 });
+    expect(second).toEqual({ exported: 0, dropped: 0, failedAttempts: 10 });
     expect(counters.failedExports).toBe(20);
     expect(sink.backlog.size).toBe(2);
 
     const last = await sink.shutdown(clock.now() + 1_000);
-    expect(last).toEqual({ exported: 0, dropped: 5 });
+    expect(last).toEqual({ exported: 0, dropped: 5, failedAttempts: 4 });
     expect(counters.dropped).toBe(5);
     expect(stderr.join('')).toMatch(/gave up on requests kept for retry requests=\d events=5/);
   });
@@ -132,7 +133,7 @@ describe.each<Kind>(['otlp', 'http'])('%s sink', (kind) => {
   test('DNS failure (a name under .invalid): a connection error, retried and kept like any other', async () => {
     const { sink, counters } = makeSink(kind, 'http://collector.invalid:4318', { retryPolicy: { maxAttempts: 2 } });
 
-    expect(await sink.export(lines('a', 2), Date.now() + 60_000)).toEqual({ exported: 0, dropped: 0 });
+    expect(await sink.export(lines('a', 2), Date.now() + 60_000)).toEqual({ exported: 0, dropped: 0, failedAttempts: 2 });
 
     expect(counters.failedExports).toBe(2);
     expect(sink.backlog.size).toBe(1);
@@ -142,7 +143,7 @@ describe.each<Kind>(['otlp', 'http'])('%s sink', (kind) => {
   test('TLS error (https:// to a plain-HTTP port): retried and kept', async () => {
     const { sink, counters } = makeSink(kind, `https://127.0.0.1:${receiver.port}`, { retryPolicy: { maxAttempts: 2 } });
 
-    expect(await sink.export(lines('a', 2), Date.now() + 60_000)).toEqual({ exported: 0, dropped: 0 });
+    expect(await sink.export(lines('a', 2), Date.now() + 60_000)).toEqual({ exported: 0, dropped: 0, failedAttempts: 2 });
 
     expect(counters.failedExports).toBe(2);
     expect(sink.backlog.size).toBe(1);
@@ -153,7 +154,7 @@ describe.each<Kind>(['otlp', 'http'])('%s sink', (kind) => {
     receiver.enqueue({ delayMs: 2_000 });
     const { sink, counters, clock } = makeSink(kind, receiver.url, { timeoutMs: 150 });
 
-    expect(await sink.export(lines('a', 2), Date.now() + 60_000)).toEqual({ exported: 2, dropped: 0 });
+    expect(await sink.export(lines('a', 2), Date.now() + 60_000)).toEqual({ exported: 2, dropped: 0, failedAttempts: 1 });
 
     expect(counters.failedExports).toBe(1);
     expect(clock.sleeps).toEqual([100]);
@@ -177,7 +178,7 @@ describe.each<Kind>(['otlp', 'http'])('%s sink', (kind) => {
     servers.push(server);
     const { sink, counters } = makeSink(kind, server.url, { timeoutMs: 150 });
 
-    expect(await sink.export(lines('a', 2), Date.now() + 60_000)).toEqual({ exported: 2, dropped: 0 });
+    expect(await sink.export(lines('a', 2), Date.now() + 60_000)).toEqual({ exported: 2, dropped: 0, failedAttempts: 1 });
 
     expect(requests).toBe(2);
     expect(counters.failedExports).toBe(1);
@@ -187,7 +188,7 @@ describe.each<Kind>(['otlp', 'http'])('%s sink', (kind) => {
     receiver.enqueue({ status }, { status });
     const { sink, counters, clock } = makeSink(kind, receiver.url);
 
-    expect(await sink.export(lines('a', 2), Date.now() + 60_000)).toEqual({ exported: 2, dropped: 0 });
+    expect(await sink.export(lines('a', 2), Date.now() + 60_000)).toEqual({ exported: 2, dropped: 0, failedAttempts: 2 });
 
     expect(clock.sleeps).toEqual([100, 200]);
     expect(counters.failedExports).toBe(2);
@@ -202,7 +203,7 @@ describe.each<Kind>(['otlp', 'http'])('%s sink', (kind) => {
     );
     const { sink } = makeSink(kind, receiver.url, { clock });
 
-    expect(await sink.export(lines('a', 1), clock.now() + 60_000)).toEqual({ exported: 1, dropped: 0 });
+    expect(await sink.export(lines('a', 1), clock.now() + 60_000)).toEqual({ exported: 1, dropped: 0, failedAttempts: 2 });
 
     expect(clock.sleeps[0]).toBe(7_000);
     expect(clock.sleeps[1]).toBeGreaterThan(2_000);
@@ -213,7 +214,7 @@ describe.each<Kind>(['otlp', 'http'])('%s sink', (kind) => {
     receiver.enqueue({ status });
     const { sink, counters, clock } = makeSink(kind, receiver.url);
 
-    expect(await sink.export(lines('a', 3), clock.now() + 60_000)).toEqual({ exported: 0, dropped: 3 });
+    expect(await sink.export(lines('a', 3), clock.now() + 60_000)).toEqual({ exported: 0, dropped: 3, failedAttempts: 1 });
     expect(receiver.requests).toHaveLength(1);
     expect(clock.sleeps).toEqual([]);
     expect(counters.dropped).toBe(3);
@@ -234,7 +235,7 @@ describe.each<Kind>(['otlp', 'http'])('%s sink', (kind) => {
     state.down = false;
     outcomes.push(await sink.export(lines('after', 3), Date.now() + 60_000));
 
-    expect(outcomes.slice(0, 6)).toEqual(Array(6).fill({ exported: 0, dropped: 0 }));
+    expect(outcomes.slice(0, 6)).toEqual(Array(6).fill({ exported: 0, dropped: 0, failedAttempts: 3 }));
     expect(outcomes[6]).toEqual({ exported: 21, dropped: 0 });
     // No storm: one request chain (3 attempts) per export, whatever the backlog holds.
     expect(duringOutage).toBe(6 * 3);
@@ -279,7 +280,7 @@ describe.each<Kind>(['otlp', 'http'])('%s sink', (kind) => {
     const clock = virtualClock(() => 600_000);
     const { sink } = makeSink(kind, receiver.url, { clock });
 
-    expect(await sink.export(lines('a', 2), clock.now() + 60_000)).toEqual({ exported: 0, dropped: 0 });
+    expect(await sink.export(lines('a', 2), clock.now() + 60_000)).toEqual({ exported: 0, dropped: 0, failedAttempts: 1 });
     expect(sink.backlog.size).toBe(1);
 
     expect(await sink.export([], clock.now() + 60_000)).toEqual({ exported: 2, dropped: 0 });

@@ -1,6 +1,7 @@
+import { counted } from './counted';
 import { fixture, parse, raw, T0 } from './events';
+import type { RetryClock } from '../../extension-src/delivery/retry';
 import { HttpSink, type HttpSinkOptions } from '../../extension-src/sinks/http-sink';
-import type { RetryClock } from '../../extension-src/sinks/retry';
 import { Counters } from '../../extension-src/stats/counters';
 import { OtlpReceiver } from '../support/otlp-receiver';
 
@@ -22,16 +23,15 @@ describe('HttpSink', () => {
   let clock: SkipSleepClock;
 
   function make(overrides: Partial<HttpSinkOptions> = {}): HttpSink {
-    sink = new HttpSink({
+    sink = counted(new HttpSink({
       endpoint: `${receiver.url}/ingest/telemetry`,
       headers: { authorization: 'Bearer t0ken' },
       compression: 'gzip',
       timeoutMs: 2000,
       resource,
-      counters,
       clock,
       ...overrides,
-    });
+    }), counters);
     return sink;
   }
 
@@ -72,7 +72,7 @@ describe('HttpSink', () => {
   test('503 then success, with Retry-After honoured', async () => {
     make();
     receiver.enqueue({ status: 503, headers: { 'retry-after': '2' } });
-    expect(await sink.export(fixture('01-rust-runtime-cold-start-init-events.json'), Date.now() + 10_000)).toEqual({ exported: 5, dropped: 0 });
+    expect(await sink.export(fixture('01-rust-runtime-cold-start-init-events.json'), Date.now() + 10_000)).toEqual({ exported: 5, dropped: 0, failedAttempts: 1 });
     expect(clock.sleeps).toEqual([2000]);
     expect(counters.failedExports).toBe(1);
     expect(receiver.jsonBodies()).toHaveLength(1);
@@ -81,7 +81,7 @@ describe('HttpSink', () => {
   test.each([400, 401, 403, 413])('%i is not retried; the batch is dropped and counted', async (status) => {
     make();
     receiver.enqueue({ status });
-    expect(await sink.export(fixture('01-rust-runtime-cold-start-init-events.json'), Date.now() + 10_000)).toEqual({ exported: 0, dropped: 5 });
+    expect(await sink.export(fixture('01-rust-runtime-cold-start-init-events.json'), Date.now() + 10_000)).toEqual({ exported: 0, dropped: 5, failedAttempts: 1 });
     expect(receiver.requests).toHaveLength(1);
     expect(counters.dropped).toBe(5);
   });
@@ -90,7 +90,7 @@ describe('HttpSink', () => {
     make({ maxEventsPerRequest: 2 });
     receiver.enqueue({ status: 400 });
     const events = fixture('01-rust-runtime-cold-start-init-events.json');
-    expect(await sink.export(events, Date.now() + 10_000)).toEqual({ exported: 3, dropped: 2 });
+    expect(await sink.export(events, Date.now() + 10_000)).toEqual({ exported: 3, dropped: 2, failedAttempts: 1 });
     expect(receiver.requests.map((r) => (r.body as { events: unknown[] }).events.length)).toEqual([2, 2, 1]);
   });
 
@@ -105,7 +105,7 @@ describe('HttpSink', () => {
   test('per-request timeout against a hanging server', async () => {
     make({ timeoutMs: 50, retryPolicy: { initialBackoffMs: 1, maxBackoffMs: 1, multiplier: 1, maxElapsedMs: 10_000, maxAttempts: 2 } });
     receiver.enqueue({ hang: true }, { hang: true });
-    expect(await sink.export(parse([raw.functionLog(T0, 'x')]), Date.now() + 10_000)).toEqual({ exported: 0, dropped: 0 });
+    expect(await sink.export(parse([raw.functionLog(T0, 'x')]), Date.now() + 10_000)).toEqual({ exported: 0, dropped: 0, failedAttempts: 2 });
     expect(counters.failedExports).toBe(2);
     expect(await sink.shutdown(Date.now() - 1)).toEqual({ exported: 0, dropped: 1 });
     expect(counters.dropped).toBe(1);
@@ -118,6 +118,6 @@ describe('HttpSink', () => {
   });
 
   test('non-HTTP endpoints are refused at construction', () => {
-    expect(() => new HttpSink({ endpoint: 'file:///etc/passwd', headers: {}, compression: 'none', timeoutMs: 1, resource, counters })).toThrow('HTTP sink endpoint must be http(s), got file:');
+    expect(() => new HttpSink({ endpoint: 'file:///etc/passwd', headers: {}, compression: 'none', timeoutMs: 1, resource })).toThrow('HTTP sink endpoint must be http(s), got file:');
   });
 });

@@ -1,8 +1,8 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as zlib from 'node:zlib';
-import { HttpTransport } from '../../extension-src/sinks/http-transport';
-import { withRetry } from '../../extension-src/sinks/retry';
+import { withRetry } from '../../extension-src/delivery/retry';
+import { HttpTransport } from '../../extension-src/delivery/transport';
 import { OtlpReceiver } from '../support/otlp-receiver';
 
 describe('HttpTransport against a local receiver', () => {

@@ -1,9 +1,9 @@
 import { SeverityNumber } from '@opentelemetry/api-logs';
 import { REQ1 } from './events';
-import { signalUrl } from '../../extension-src/sinks/otlp/endpoints';
-import { parseLogLine, severityNumber } from '../../extension-src/sinks/otlp/log-line';
-import { BatchMetrics, FAAS_METRICS } from '../../extension-src/sinks/otlp/metrics';
-import { parseXRayHeader, RANDOM_IDS } from '../../extension-src/sinks/otlp/trace-context';
+import { signalUrl } from '../../extension-src/otlp/endpoints';
+import { parseLogLine, severityNumber } from '../../extension-src/otlp/log-line';
+import { BatchMetrics, FAAS_METRICS } from '../../extension-src/otlp/metrics';
+import { parseXRayHeader, RandomIds } from '../../extension-src/otlp/trace-context';
 
 describe('parseXRayHeader', () => {
   test('Root, Parent, Sampled', () => {
@@ -40,9 +40,10 @@ describe('parseXRayHeader', () => {
   });
 
   test('random ids have the right size', () => {
-    expect(RANDOM_IDS.traceId()).toMatch(/^[0-9a-f]{32}$/);
-    expect(RANDOM_IDS.spanId()).toMatch(/^[0-9a-f]{16}$/);
-    expect(RANDOM_IDS.spanId()).not.toBe(RANDOM_IDS.spanId());
+    const ids = new RandomIds();
+    expect(ids.traceId()).toMatch(/^[0-9a-f]{32}$/);
+    expect(ids.spanId()).toMatch(/^[0-9a-f]{16}$/);
+    expect(ids.spanId()).not.toBe(ids.spanId());
   });
 });
 

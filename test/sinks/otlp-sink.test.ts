@@ -1,7 +1,8 @@
+import { counted } from './counted';
 import { fixture, parse, PARENT_ID, raw, REQ1, REQ2, T0, TRACE_HEADER, TRACE_ID } from './events';
+import type { RetryClock } from '../../extension-src/delivery/retry';
 import { OtlpSink, type OtlpSinkOptions } from '../../extension-src/sinks/otlp/otlp-sink';
 import { buildResource } from '../../extension-src/sinks/resource';
-import type { RetryClock } from '../../extension-src/sinks/retry';
 import { Counters } from '../../extension-src/stats/counters';
 import type { OtlpProtocolName } from '../../lib/config/contract';
 import { OtlpReceiver, type DecodedMetric, type DecodedSpan } from '../support/otlp-receiver';
@@ -36,9 +37,9 @@ afterEach(async () => {
   await receiver.close();
 });
 
-function sink(overrides: Partial<OtlpSinkOptions> = {}): { sink: OtlpSink; counters: Counters } {
+function sink(overrides: Partial<OtlpSinkOptions> & { counters?: Counters } = {}): { sink: OtlpSink; counters: Counters } {
   const counters = overrides.counters ?? new Counters();
-  const s = new OtlpSink({
+  const s = counted(new OtlpSink({
     endpoint: receiver.url,
     protocol: 'http/protobuf',
     headers: { 'x-api-team': 'blue' },
@@ -48,7 +49,7 @@ function sink(overrides: Partial<OtlpSinkOptions> = {}): { sink: OtlpSink; count
     clock,
     ...overrides,
     counters,
-  });
+  }), counters);
   sinks.push(s);
   return { sink: s, counters };
 }
@@ -204,7 +205,7 @@ describe('OtlpSink delivery', () => {
     const { sink: s, counters } = sink();
     receiver.enqueue({ status: 503, match: 'traces' });
     const events = fixture('02-rust-runtime-invoke-success.json');
-    expect(await s.export(events, soon())).toEqual({ exported: 3, dropped: 0 });
+    expect(await s.export(events, soon())).toEqual({ exported: 3, dropped: 0, failedAttempts: 1 });
     expect(receiver.requestsFor('traces').map((r) => r.response.status ?? 200)).toEqual([503, 200]);
     expect(counters.failedExports).toBe(1);
     expect(clock.sleeps).toHaveLength(1);
@@ -225,7 +226,7 @@ describe('OtlpSink delivery', () => {
     const events = fixture('02-rust-runtime-invoke-success.json');
     const outcome = await s.export(events, soon());
     // start: no records of its own (exported); runtimeDone -> traces (dropped); report -> metrics.
-    expect(outcome).toEqual({ exported: 2, dropped: 1 });
+    expect(outcome).toEqual({ exported: 2, dropped: 1, failedAttempts: 1 });
     expect(counters.dropped).toBe(1);
     expect(counters.failedExports).toBe(1);
     expect(receiver.requestsFor('traces')).toHaveLength(1);
@@ -249,7 +250,7 @@ describe('OtlpSink delivery', () => {
     const { sink: s } = sink();
     receiver.enqueue({ status: 503, headers: { 'retry-after': '120' }, match: 'metrics' });
     const outcome = await s.export(parse([raw.report(T0, REQ1, 10)]), Date.now() + 5_000);
-    expect(outcome).toEqual({ exported: 0, dropped: 0 });
+    expect(outcome).toEqual({ exported: 0, dropped: 0, failedAttempts: 1 });
     expect(receiver.requestsFor('metrics')).toHaveLength(1);
     expect(clock.sleeps).toEqual([]);
     expect(await s.shutdown(soon())).toEqual({ exported: 1, dropped: 0 });
@@ -261,7 +262,7 @@ describe('OtlpSink delivery', () => {
     const { sink: s, counters } = sink({ timeoutMs: 100, retryPolicy });
     receiver.enqueue({ hang: true }, { hang: true });
     const outcome = await s.export(parse([raw.functionLog(T0, 'x')]), soon());
-    expect(outcome).toEqual({ exported: 0, dropped: 0 });
+    expect(outcome).toEqual({ exported: 0, dropped: 0, failedAttempts: 2 });
     expect(counters.failedExports).toBe(2);
     expect(receiver.requestsFor('logs')).toHaveLength(2);
     expect(await s.shutdown(Date.now() - 1)).toEqual({ exported: 0, dropped: 1 });
@@ -271,7 +272,7 @@ describe('OtlpSink delivery', () => {
   test('a connection reset is retried', async () => {
     const { sink: s } = sink();
     receiver.enqueue({ destroy: true });
-    expect(await s.export(parse([raw.functionLog(T0, 'x')]), soon())).toEqual({ exported: 1, dropped: 0 });
+    expect(await s.export(parse([raw.functionLog(T0, 'x')]), soon())).toEqual({ exported: 1, dropped: 0, failedAttempts: 1 });
     expect(receiver.logs()).toHaveLength(1);
   });
 
@@ -299,5 +300,26 @@ describe('OtlpSink delivery', () => {
     const { sink: s } = sink({ selfTelemetryIntervalMs: 3_600_000 });
     await s.export(parse([raw.functionLog(T0, 'x')]), soon());
     expect(receiver.requests.map((r) => r.signal)).toEqual(['logs']);
+  });
+});
+
+describe('OtlpSink per-request limits and signer (for sinks with service limits)', () => {
+  test('logs requests above the item limit are split; every record arrives once, in order, and each request is signed', async () => {
+    const signed: string[] = [];
+    const { sink: s } = sink({
+      requestLimits: { logs: { maxItems: 2 } },
+      sign: (request) => {
+        signed.push(request.url.pathname);
+        return { 'x-signed': 'yes' };
+      },
+    });
+    const lines = parse(Array.from({ length: 5 }, (_, i) => raw.functionLog(T0 + i, `line ${i}`)));
+    expect(await s.export(lines, soon())).toEqual({ exported: 5, dropped: 0 });
+
+    const requests = receiver.requestsFor('logs');
+    expect(requests.map((r) => receiver.logsOf(r).length)).toEqual([2, 1, 2]);
+    expect(receiver.logs().map((l) => l.body)).toEqual(['line 0', 'line 1', 'line 2', 'line 3', 'line 4']);
+    expect(requests.every((r) => r.headers['x-signed'] === 'yes')).toBe(true);
+    expect(signed).toEqual(['/v1/logs', '/v1/logs', '/v1/logs']);
   });
 });

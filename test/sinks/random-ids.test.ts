@@ -1,4 +1,4 @@
-import { RANDOM_POOL_BYTES, RandomIds } from '../../extension-src/sinks/otlp/trace-context';
+import { RANDOM_POOL_BYTES, RandomIds } from '../../extension-src/otlp/trace-context';
 
 describe('RandomIds (pooled random bytes)', () => {
   test('ids have the right size and stay distinct across pool refills', () => {
@@ -18,8 +18,17 @@ describe('RandomIds (pooled random bytes)', () => {
   });
 
   test('two generators do not share their pool', () => {
-    const a = new RandomIds();
-    const b = new RandomIds();
-    expect(a.spanId()).not.toBe(b.spanId());
+    // Each source fills its pool with one byte value: ids show whose pool they were cut from.
+    const draws: number[] = [];
+    const source = (byte: number) => (size: number) => {
+      draws.push(byte);
+      return Buffer.alloc(size, byte);
+    };
+    const a = new RandomIds(source(0x11));
+    const b = new RandomIds(source(0x22));
+    expect(a.spanId()).toBe('11'.repeat(8));
+    expect(b.spanId()).toBe('22'.repeat(8));
+    expect(a.spanId()).toBe('11'.repeat(8));
+    expect(draws).toEqual([0x11, 0x22]);
   });
 });

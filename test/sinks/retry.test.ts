@@ -1,5 +1,4 @@
 import * as fc from 'fast-check';
-import type { AttemptResult } from '../../extension-src/sinks/http-transport';
 import {
   backoffMs,
   classify,
@@ -8,7 +7,8 @@ import {
   withRetry,
   type RetryClock,
   type RetryPolicy,
-} from '../../extension-src/sinks/retry';
+} from '../../extension-src/delivery/retry';
+import type { AttemptResult } from '../../extension-src/delivery/transport';
 
 /** A clock that only moves when someone sleeps (or an attempt says it took time). */
 class FakeClock implements RetryClock {

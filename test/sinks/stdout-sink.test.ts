@@ -1,4 +1,5 @@
 import { Writable } from 'node:stream';
+import { counted } from './counted';
 import { fixture, parse, raw, T0 } from './events';
 import { isOwnOutput, STDOUT_SINK_LINE_PREFIX } from '../../extension-src/log';
 import { line, StdoutSink } from '../../extension-src/sinks/stdout-sink';
@@ -34,7 +35,7 @@ describe('StdoutSink', () => {
   test('one JSON line per event, each starting with the prefix the listener drops', async () => {
     const out = new SlowStream(1024 * 1024);
     const counters = new Counters();
-    const sink = new StdoutSink({ counters, output: out });
+    const sink = counted(new StdoutSink({ output: out }), counters);
     const events = [...fixture('02-rust-runtime-invoke-success.json'), ...fixture('07-docs-function-and-extension-logs-text-vs-json.json'), ...parse([raw.unknown(T0)])];
     expect(await sink.export(events, Date.now() + 1000)).toEqual({ exported: events.length, dropped: 0 });
     out.release();
@@ -79,7 +80,7 @@ describe('StdoutSink', () => {
       needDrainAtWrite.push(out.writableNeedDrain);
       return write(chunk);
     }) as typeof out.write;
-    const sink = new StdoutSink({ counters: new Counters(), output: out, chunkChars: 50 });
+    const sink = new StdoutSink({ output: out, chunkChars: 50 });
     const events = parse(Array.from({ length: 20 }, (_, i) => raw.functionLog(T0 + i, `line ${i}`)));
     expect(await sink.export(events, Date.now() + 10_000)).toEqual({ exported: 20, dropped: 0 });
     await new Promise<void>((resolve) => out.end(resolve));
@@ -91,7 +92,7 @@ describe('StdoutSink', () => {
   test('a stream that never drains: no wait past the deadline, the rest dropped and counted', async () => {
     const out = new SlowStream(10);
     const counters = new Counters();
-    const sink = new StdoutSink({ counters, output: out, chunkChars: 1 });
+    const sink = counted(new StdoutSink({ output: out, chunkChars: 1 }), counters);
     const events = parse([raw.functionLog(T0, 'first'), raw.functionLog(T0 + 1, 'second'), raw.functionLog(T0 + 2, 'third')]);
     const outcome = await sink.export(events, Date.now() + 30);
     expect(outcome).toEqual({ exported: 1, dropped: 2 });
@@ -102,7 +103,7 @@ describe('StdoutSink', () => {
   test('a broken stream (EPIPE) drops and counts', async () => {
     const out = new Writable({ write: (_c, _e, cb) => cb(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' })) });
     const counters = new Counters();
-    const sink = new StdoutSink({ counters, output: out });
+    const sink = counted(new StdoutSink({ output: out }), counters);
     await sink.export(parse([raw.functionLog(T0, 'x')]), Date.now() + 1000);
     await new Promise((resolve) => setImmediate(resolve));
     expect(await sink.export(parse([raw.functionLog(T0, 'y')]), Date.now() + 1000)).toEqual({ exported: 0, dropped: 1 });

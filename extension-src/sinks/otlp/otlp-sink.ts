@@ -1,16 +1,16 @@
 /**
- * The OTLP/HTTP sink: events are mapped by {@link OtlpProcessor}, encoded by
+ * The OTLP/HTTP sink: events are mapped by {@link OtlpConverter}, encoded by
  * @opentelemetry/otlp-transformer's serializers (protobuf or JSON, never by hand) and POSTed to
  * `<endpoint>/v1/traces|metrics|logs`, each signal concurrently, each with retry (./retry.ts).
  *
  * Requests that fail for a reason that may pass are kept and sent again at the next export (see
- * ../retry-backlog.ts): a collector outage loses nothing while the backlog holds.
+ * ../../delivery/backlog.ts): a collector outage loses nothing while the backlog holds.
  *
  * Accounting: an event is exported when every request that carried records derived from it was
  * delivered (events that produce no record, e.g. `platform.start` or unknown types, count as
- * exported at once); it is dropped when one of them is dropped. An outcome counts what was
- * settled during the call, events of earlier calls included. Dropped events and failed attempts
- * are added to the counters here; `exported` is the caller's to add from the outcome.
+ * exported at once); it is dropped when one of them is dropped. An outcome reports what was
+ * settled during the call, events of earlier calls included; the export loop counts it. The
+ * counters are only read here, for the self-telemetry metrics.
  */
 import type { InstrumentationScope } from '@opentelemetry/core';
 import {
@@ -25,18 +25,21 @@ import { resourceFromAttributes, type Resource } from '@opentelemetry/resources'
 import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import type { OtlpProtocolName, CompressionName } from '../../../lib/config/contract';
 import { EXTENSION_NAME } from '../../../lib/config/contract';
-import { RateLimitedLog } from '../../log';
+import { EventGroup, newTally, type BacklogLimits, type RetryBacklog } from '../../delivery/backlog';
+import { Delivery, outcomeOf, type DeliveryJob } from '../../delivery/delivery';
+import { splitToLimits, type Payload, type PayloadSplitter, type RequestLimits } from '../../delivery/payload';
+import type { RetryClock, RetryPolicy } from '../../delivery/retry';
+import type { RequestSigner } from '../../delivery/signing';
+import { HttpTransport } from '../../delivery/transport';
+import { OtlpConverter, type OtlpBatch } from '../../otlp/converter';
+import { signalUrl, type OtlpSignal } from '../../otlp/endpoints';
+import { BatchMetrics, selfTelemetryData } from '../../otlp/metrics';
+import type { Signals } from '../../otlp/signals';
+import type { IdGenerator } from '../../otlp/trace-context';
 import type { Counters } from '../../stats/counters';
 import type { ParsedEvent } from '../../telemetry/schemas';
-import { HttpTransport } from '../http-transport';
 import { EXTENSION_VERSION, type ResourceAttributes } from '../resource';
-import type { RetryClock, RetryPolicy } from '../retry';
-import { EventGroup, RetryBacklog, type BacklogLimits, type BacklogRequest, type Tally } from '../retry-backlog';
 import type { ExportOutcome, Sink } from '../sink';
-import { signalUrl, type OtlpSignal } from './endpoints';
-import { BatchMetrics, selfTelemetryData } from './metrics';
-import { OtlpProcessor, type OtlpBatch, type Signals } from './otlp-processor';
-import type { IdGenerator } from './trace-context';
 
 export interface OtlpSinkOptions {
   /** Base endpoint, as `OTEL_EXPORTER_OTLP_ENDPOINT`. */
@@ -47,7 +50,8 @@ export interface OtlpSinkOptions {
   readonly compression: CompressionName;
   readonly timeoutMs: number;
   readonly resource: ResourceAttributes;
-  readonly counters: Counters;
+  /** Read (never written) for the self-telemetry metrics. */
+  readonly counters: Pick<Counters, 'snapshot'>;
   /** Name of invocation spans; default `service.name`/`faas.name`. */
   readonly spanName?: string;
   /** Self-telemetry rides along with every metrics request, and at least this often. Default 60 s. */
@@ -58,6 +62,13 @@ export interface OtlpSinkOptions {
   readonly ids?: IdGenerator;
   /** Bounds of the requests kept for retry. Default {@link DEFAULT_BACKLOG_LIMITS}. */
   readonly backlogLimits?: Partial<BacklogLimits>;
+  /** Called before every attempt of every request; its headers are added (e.g. SigV4). Default: none. */
+  readonly sign?: RequestSigner;
+  /**
+   * Per-request limits by signal: larger traces and logs requests are split (spans and log
+   * records halved until each request fits). Default: none.
+   */
+  readonly requestLimits?: Partial<Readonly<Record<OtlpSignal, RequestLimits>>>;
 }
 
 interface Serializers {
@@ -83,19 +94,15 @@ const JSON_SERIALIZERS: Serializers = {
 
 export class OtlpSink implements Sink {
   readonly name = 'otlp';
-  /** Requests kept for retry. */
-  readonly backlog: RetryBacklog;
-  private readonly transport: HttpTransport;
-  private readonly processor: OtlpProcessor;
+  private readonly delivery: Delivery;
+  private readonly converter: OtlpConverter;
   private readonly serializers: Serializers;
   private readonly urls: Readonly<Record<OtlpSignal, URL>>;
   private readonly resource: Resource;
   private readonly scope: InstrumentationScope = { name: EXTENSION_NAME, version: EXTENSION_VERSION };
-  private readonly failures = new RateLimitedLog(5, 60_000);
   private readonly startedMs: number;
   private lastSelfTelemetryMs: number;
   private metricsWindowEndMs?: number;
-  private closed = false;
 
   constructor(private readonly options: OtlpSinkOptions) {
     this.urls = {
@@ -104,24 +111,20 @@ export class OtlpSink implements Sink {
       logs: signalUrl(options.endpoint, 'logs'),
     };
     this.serializers = options.protocol === 'http/json' ? JSON_SERIALIZERS : PROTOBUF;
-    this.transport = new HttpTransport({
-      headers: options.headers,
+    this.delivery = new Delivery({
+      transport: new HttpTransport({ headers: options.headers, compression: options.compression, userAgent: `${EXTENSION_NAME}/${EXTENSION_VERSION}` }),
       compression: options.compression,
-      userAgent: `${EXTENSION_NAME}/${EXTENSION_VERSION}`,
-    });
-    this.backlog = new RetryBacklog({
-      transport: this.transport,
       timeoutMs: options.timeoutMs,
-      counters: options.counters,
-      failures: this.failures,
       what: 'OTLP export',
       limits: options.backlogLimits,
       policy: options.retryPolicy,
       clock: options.clock,
+      sign: options.sign,
+      split: splitterOf(options.requestLimits),
     });
     this.resource = resourceFromAttributes(options.resource);
     const spanName = options.spanName ?? String(options.resource['faas.name'] ?? options.resource['service.name'] ?? 'invoke');
-    this.processor = new OtlpProcessor({
+    this.converter = new OtlpConverter({
       resource: this.resource,
       scope: this.scope,
       spanName,
@@ -132,17 +135,22 @@ export class OtlpSink implements Sink {
     this.lastSelfTelemetryMs = this.startedMs;
   }
 
+  /** Requests kept for retry. */
+  get backlog(): RetryBacklog {
+    return this.delivery.backlog;
+  }
+
   async export(events: readonly ParsedEvent[], deadline: number): Promise<ExportOutcome> {
-    if (this.closed) return this.drop(events.length);
+    if (this.delivery.closed) return this.delivery.dropAll(events.length);
     let batch: OtlpBatch;
     try {
-      batch = this.processor.process(events);
+      batch = this.converter.convert(events);
     } catch (err) {
-      this.failures.warn('OTLP mapping failed; batch dropped', { events: events.length, error: describe(err) });
-      return this.drop(events.length);
+      this.delivery.warn('OTLP mapping failed; batch dropped', { events: events.length, error: describe(err) });
+      return this.delivery.dropAll(events.length);
     }
     const withSelf = !batch.metrics.isEmpty || this.now() - this.lastSelfTelemetryMs >= (this.options.selfTelemetryIntervalMs ?? 60_000);
-    const tally: Tally = { exported: 0, dropped: 0 };
+    const tally = newTally();
     // Events with the same signals depend on the same requests: one group per combination.
     const counts = new Map<Signals, number>();
     for (const signals of batch.contributions) {
@@ -150,57 +158,62 @@ export class OtlpSink implements Sink {
       else counts.set(signals, (counts.get(signals) ?? 0) + 1);
     }
     const groups = [...counts].map(([signals, count]) => ({ signals, group: new EventGroup(count) }));
-    await this.send(batch, withSelf, deadline, groups, tally);
-    return tally;
+    await this.delivery.send(this.jobs(batch, withSelf, groups), deadline, tally);
+    return outcomeOf(tally);
   }
 
+  /** Invocations that never closed, init spans no invocation claimed and the self-telemetry go out last. */
   async shutdown(deadline: number): Promise<ExportOutcome> {
-    const tally: Tally = { exported: 0, dropped: 0 };
-    if (this.closed) return tally;
-    this.closed = true;
+    if (this.delivery.closed) return outcomeOf(newTally());
+    let jobs: DeliveryJob[] = [];
     try {
-      const spans = this.processor.drain(this.now());
-      await this.send({ spans, logs: [], metrics: new BatchMetrics(), contributions: [] }, true, deadline, [], tally);
+      const spans = this.converter.drain(this.now());
+      jobs = this.jobs({ spans, logs: [], metrics: new BatchMetrics(), contributions: [] }, true, []);
     } catch (err) {
-      this.failures.warn('OTLP shutdown flush failed', { error: describe(err) });
-    } finally {
-      this.backlog.close(tally);
-      this.transport.close();
+      this.delivery.warn('OTLP shutdown flush failed', { error: describe(err) });
     }
-    return tally;
+    return this.delivery.close(deadline, jobs);
   }
 
-  /** Send what `batch` holds (after the backlog), the signals concurrently. */
-  private async send(
+  /** One payload per signal `batch` has records for, with the event groups that depend on it. */
+  private jobs(
     batch: OtlpBatch,
     withSelfTelemetry: boolean,
-    deadline: number,
     groups: ReadonlyArray<{ readonly signals: Signals; readonly group: EventGroup }>,
-    tally: Tally,
-  ): Promise<void> {
-    const bodies: Array<[OtlpSignal, () => Uint8Array | undefined]> = [];
-    if (batch.spans.length > 0) bodies.push(['traces', () => this.serializers.traces(batch.spans)]);
+  ): DeliveryJob[] {
+    const payloads: Payload[] = [];
+    if (batch.spans.length > 0) payloads.push(this.payload('traces', batch.spans, (spans) => this.serializers.traces(spans)));
     const metrics = this.resourceMetrics(batch, withSelfTelemetry);
-    if (metrics) bodies.push(['metrics', () => this.serializers.metrics(metrics)]);
-    if (batch.logs.length > 0) bodies.push(['logs', () => this.serializers.logs(batch.logs)]);
-    const requests: BacklogRequest[] = [];
-    for (const [signal, serialize] of bodies) {
-      const dependents = groups.filter((g) => g.signals.has(signal)).map((g) => g.group);
-      let body: Uint8Array | undefined;
-      try {
-        body = serialize();
-        if (body === undefined) this.failures.warn('OTLP serialization produced nothing', { signal });
-      } catch (err) {
-        this.failures.warn('OTLP serialization failed', { signal, error: describe(err) });
-      }
-      if (body === undefined) {
-        this.backlog.fail(dependents, tally);
-        continue;
-      }
-      const prepared = await this.transport.prepare(body, this.serializers.contentType);
-      requests.push(this.backlog.request(signal, this.urls[signal], prepared, dependents));
+    if (metrics) {
+      payloads.push({
+        label: 'metrics',
+        url: this.urls.metrics,
+        contentType: this.serializers.contentType,
+        items: metrics.scopeMetrics[0].metrics.length,
+        encode: () => this.serializers.metrics(metrics),
+      });
     }
-    await this.backlog.send(requests, deadline, tally);
+    if (batch.logs.length > 0) payloads.push(this.payload('logs', batch.logs, (logs) => this.serializers.logs(logs)));
+    return payloads.map((payload) => ({
+      payload,
+      groups: groups.filter((g) => g.signals.has(payload.label as OtlpSignal)).map((g) => g.group),
+    }));
+  }
+
+  /** A traces or logs payload of `records`, halved on request (per-request limits). */
+  private payload<T>(signal: OtlpSignal, records: readonly T[], serialize: (records: T[]) => Uint8Array | undefined): Payload {
+    return {
+      label: signal,
+      url: this.urls[signal],
+      contentType: this.serializers.contentType,
+      items: records.length,
+      encode: () => serialize(records as T[]),
+      split: () => {
+        if (records.length < 2) return undefined;
+        const half = Math.ceil(records.length / 2);
+        return [this.payload(signal, records.slice(0, half), serialize), this.payload(signal, records.slice(half), serialize)];
+      },
+    };
   }
 
   private resourceMetrics(batch: OtlpBatch, withSelfTelemetry: boolean): ResourceMetrics | undefined {
@@ -216,21 +229,23 @@ export class OtlpSink implements Sink {
     if (withSelfTelemetry) {
       const now = this.now();
       this.lastSelfTelemetryMs = now;
-      const values = { ...this.options.counters.snapshot(), evictedInvocations: this.processor.evictedInvocations };
+      const values = { ...this.options.counters.snapshot(), evictedInvocations: this.converter.evictedInvocations };
       metrics.push(...selfTelemetryData(values, this.startedMs, now));
     }
     if (metrics.length === 0) return undefined;
     return { resource: this.resource, scopeMetrics: [{ scope: this.scope, metrics }] };
   }
 
-  private drop(count: number): ExportOutcome {
-    this.options.counters.dropped += count;
-    return { exported: 0, dropped: count };
-  }
-
   private now(): number {
     return this.options.clock?.now() ?? Date.now();
   }
+}
+
+/** Splits each signal's payloads to its own limits. */
+function splitterOf(limits: OtlpSinkOptions['requestLimits']): PayloadSplitter | undefined {
+  if (!limits) return undefined;
+  const bySignal = new Map(Object.entries(limits).map(([signal, l]) => [signal, splitToLimits(l ?? {})]));
+  return (payload, body) => bySignal.get(payload.label)?.(payload, body);
 }
 
 function describe(err: unknown): string {

@@ -1,7 +1,7 @@
 /**
- * One HTTP(S) POST per call, on keep-alive agents, with an overall per-request timeout and
- * optional gzip. Never rejects: every outcome is an {@link AttemptResult}; retry decisions are
- * made by ./retry.ts.
+ * The wire: one HTTP(S) POST per call, on keep-alive agents, with an overall per-request timeout
+ * and optional gzip. Never rejects: every outcome is an {@link AttemptResult}; retry decisions are
+ * made by ./retry.ts, which wraps a {@link Transport} (as does the request signer, ./signing.ts).
  *
  * Kept-alive sockets can be dead after an environment freeze (the peer closed them meanwhile): a
  * connection error on a reused socket is retried once at once on a fresh one, as Node's docs
@@ -25,13 +25,34 @@ export type AttemptResult =
     /** Start of the response body (at most {@link MAX_RESPONSE_BODY} bytes kept). */
     readonly body: Buffer;
   }
-  | { readonly kind: 'error'; readonly code: 'timeout' | 'connection'; readonly message: string };
+  | { readonly kind: 'error'; readonly code: 'timeout' | 'connection' | 'signing'; readonly message: string };
 
 /** A body ready to send: compressed once per batch, sent as many times as retries need. */
 export interface PreparedBody {
   readonly bytes: Uint8Array;
   readonly contentType: string;
   readonly contentEncoding?: 'gzip';
+}
+
+/** One request to send: where, what, and headers of its own (on top of the transport's). */
+export interface OutgoingRequest {
+  readonly url: URL;
+  readonly body: PreparedBody;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** Sends one attempt of a request. Never rejects. */
+export interface Transport {
+  send(request: OutgoingRequest, timeoutMs: number): Promise<AttemptResult>;
+  /** Release sockets so the process can exit. */
+  close(): void;
+}
+
+/** Compress (when configured) once; the result is reused by every attempt. */
+export async function prepareBody(body: Uint8Array | string, contentType: string, compression: CompressionName): Promise<PreparedBody> {
+  const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+  if (compression === 'gzip') return { bytes: await gzip(bytes), contentType, contentEncoding: 'gzip' };
+  return { bytes, contentType };
 }
 
 export interface HttpTransportOptions {
@@ -46,7 +67,7 @@ export const MAX_RESPONSE_BODY = 4096;
 
 class RequestTimeout extends Error {}
 
-export class HttpTransport {
+export class HttpTransport implements Transport {
   private readonly httpAgent = new http.Agent({ keepAlive: true, maxSockets: 8 });
   private readonly httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 8 });
   private readonly headers: Readonly<Record<string, string>>;
@@ -58,22 +79,22 @@ export class HttpTransport {
     };
   }
 
-  /** Compress (when configured) once; the result is reused by every attempt. */
-  async prepare(body: Uint8Array | string, contentType: string): Promise<PreparedBody> {
-    const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
-    if (this.options.compression === 'gzip') {
-      return { bytes: await gzip(bytes), contentType, contentEncoding: 'gzip' };
-    }
-    return { bytes, contentType };
+  /** {@link prepareBody} with this transport's compression. */
+  prepare(body: Uint8Array | string, contentType: string): Promise<PreparedBody> {
+    return prepareBody(body, contentType, this.options.compression);
   }
 
   /** POST `body` to `url`, giving up after `timeoutMs` in total. Never rejects. */
-  async post(url: URL, body: PreparedBody, timeoutMs: number): Promise<AttemptResult> {
+  post(url: URL, body: PreparedBody, timeoutMs: number): Promise<AttemptResult> {
+    return this.send({ url, body }, timeoutMs);
+  }
+
+  async send(request: OutgoingRequest, timeoutMs: number): Promise<AttemptResult> {
     const started = Date.now();
-    const first = await this.once(url, body, timeoutMs);
+    const first = await this.once(request, timeoutMs);
     if (first.result.kind === 'error' && first.result.code === 'connection' && first.reusedSocket) {
       const left = timeoutMs - (Date.now() - started);
-      if (left > 0) return (await this.once(url, body, left)).result;
+      if (left > 0) return (await this.once(request, left)).result;
     }
     return first.result;
   }
@@ -84,7 +105,8 @@ export class HttpTransport {
     this.httpsAgent.destroy();
   }
 
-  private once(url: URL, body: PreparedBody, timeoutMs: number): Promise<{ result: AttemptResult; reusedSocket: boolean }> {
+  private once(request: OutgoingRequest, timeoutMs: number): Promise<{ result: AttemptResult; reusedSocket: boolean }> {
+    const { url, body } = request;
     return new Promise((resolve) => {
       let settled = false;
       let reusedSocket = false;
@@ -96,6 +118,7 @@ export class HttpTransport {
       };
       const headers: Record<string, string> = {
         ...this.headers,
+        ...request.headers,
         'content-type': body.contentType,
         'content-length': String(body.bytes.byteLength),
       };
@@ -116,6 +139,8 @@ export class HttpTransport {
       }
       let timedOut = false;
       const timeoutError = () => ({ kind: 'error', code: 'timeout', message: `timeout after ${timeoutMs} ms` }) as const;
+      // Not AbortSignal.timeout as the request's `signal`: tried, and real-process tests (e2e,
+      // reliability) then lost events at SHUTDOWN; this timer is cleared when the attempt settles.
       const timer = setTimeout(() => {
         timedOut = true;
         req.destroy(new RequestTimeout());

@@ -48,22 +48,10 @@ export interface IdGenerator {
   spanId(): string;
 }
 
-export const RANDOM_IDS: IdGenerator = {
-  traceId: () => nonZeroHex(16),
-  spanId: () => nonZeroHex(8),
-};
-
 /** node:crypto's randomBytes, loaded at the first call (not at init: it takes a few ms to load). */
-function randomBytes(size: number): Buffer {
+function systemRandomBytes(size: number): Buffer {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- keeps node:crypto off the init path
   return (require('node:crypto') as typeof import('node:crypto')).randomBytes(size);
-}
-
-function nonZeroHex(bytes: number): string {
-  for (;;) {
-    const id = randomBytes(bytes).toString('hex');
-    if (!ZERO.test(id)) return id;
-  }
 }
 
 /** Random bytes drawn per refill of {@link RandomIds}: 512 span ids. */
@@ -77,6 +65,9 @@ export class RandomIds implements IdGenerator {
   private pool: Buffer = Buffer.alloc(0);
   private offset = 0;
 
+  /** `randomBytes`: the source of the pool (injectable to prove each generator draws its own). */
+  constructor(private readonly randomBytes: (size: number) => Buffer = systemRandomBytes) {}
+
   traceId(): string {
     return this.nonZeroHex(16);
   }
@@ -88,7 +79,7 @@ export class RandomIds implements IdGenerator {
   private nonZeroHex(bytes: number): string {
     for (;;) {
       if (this.offset + bytes > this.pool.length) {
-        this.pool = randomBytes(RANDOM_POOL_BYTES);
+        this.pool = this.randomBytes(RANDOM_POOL_BYTES);
         this.offset = 0;
       }
       const id = this.pool.toString('hex', this.offset, this.offset + bytes);

@@ -5,8 +5,6 @@
  */
 export type OtlpSignal = 'traces' | 'metrics' | 'logs';
 
-export const OTLP_SIGNALS: readonly OtlpSignal[] = ['traces', 'metrics', 'logs'];
-
 /** The URL of one signal under `base`. Throws on an invalid or non-HTTP(S) base. */
 export function signalUrl(base: string, signal: OtlpSignal): URL {
   const url = new URL(base);

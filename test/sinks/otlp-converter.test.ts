@@ -4,8 +4,9 @@ import { hrTimeToMilliseconds } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { fixture, parse, PARENT_ID, raw, REQ1, REQ2, REQ3, T0, TRACE_HEADER, TRACE_ID } from './events';
-import { MAX_PENDING_PHASE_SPANS, OtlpProcessor, signalsOf } from '../../extension-src/sinks/otlp/otlp-processor';
-import type { IdGenerator } from '../../extension-src/sinks/otlp/trace-context';
+import { MAX_PENDING_PHASE_SPANS, OtlpConverter } from '../../extension-src/otlp/converter';
+import { signalsOf } from '../../extension-src/otlp/signals';
+import type { IdGenerator } from '../../extension-src/otlp/trace-context';
 
 const NONE = signalsOf(false, false);
 const T = signalsOf(true, false);
@@ -26,8 +27,8 @@ function sequentialIds(): IdGenerator {
   };
 }
 
-function processor(maxOpenInvocations?: number) {
-  return new OtlpProcessor({
+function converter(maxOpenInvocations?: number) {
+  return new OtlpConverter({
     resource: resourceFromAttributes({ 'service.name': 'orders-api' }),
     scope: { name: 'telemetry-extension', version: 'test' },
     spanName: 'orders-api',
@@ -45,8 +46,8 @@ const byName = (spans: ReadableSpan[], name: string) => {
 
 describe('invocation spans', () => {
   test('rust fixture: SERVER span in the X-Ray trace, children from runtimeDone spans', () => {
-    const p = processor();
-    const batch = p.process(fixture('02-rust-runtime-invoke-success.json'));
+    const p = converter();
+    const batch = p.convert(fixture('02-rust-runtime-invoke-success.json'));
     expect(batch.spans.map((s) => s.name)).toEqual(['orders-api', 'responseLatency', 'responseDuration']);
     const server = batch.spans[0];
     expect(server.kind).toBe(SpanKind.SERVER);
@@ -68,15 +69,15 @@ describe('invocation spans', () => {
   });
 
   test('docs fixture: span start values that are not ISO-8601 still become child spans', () => {
-    const batch = processor().process(fixture('05-docs-invoke-events.json'));
+    const batch = converter().convert(fixture('05-docs-invoke-events.json'));
     const child = byName(batch.spans, 'someTimeSpan');
     expect(ms(child)).toEqual({ start: Date.parse('2022-08-02T12:01:23.521Z'), end: Date.parse('2022-08-02T12:01:23.521Z') + 80 });
   });
 
   test('coldstart only for the first invocation; random ids without a trace header', () => {
-    const p = processor();
-    const b1 = p.process(parse([raw.start(T0, REQ1), raw.runtimeDone(T0 + 50, REQ1, 50)]));
-    const b2 = p.process(parse([raw.start(T0 + 100, REQ2), raw.runtimeDone(T0 + 150, REQ2, 50)]));
+    const p = converter();
+    const b1 = p.convert(parse([raw.start(T0, REQ1), raw.runtimeDone(T0 + 50, REQ1, 50)]));
+    const b2 = p.convert(parse([raw.start(T0 + 100, REQ2), raw.runtimeDone(T0 + 150, REQ2, 50)]));
     const s1 = byName(b1.spans, 'orders-api');
     const s2 = byName(b2.spans, 'orders-api');
     expect(s1.attributes['faas.coldstart']).toBe(true);
@@ -92,15 +93,15 @@ describe('invocation spans', () => {
     ['failure', 'Runtime.ExitError'],
     ['timeout', undefined],
   ])('status %s: ERROR with the errorType (or status) as message', (status, errorType) => {
-    const batch = processor().process(parse([raw.start(T0, REQ1), raw.runtimeDone(T0 + 3000, REQ1, 3000, status, errorType, false)]));
+    const batch = converter().convert(parse([raw.start(T0, REQ1), raw.runtimeDone(T0 + 3000, REQ1, 3000, status, errorType, false)]));
     const server = byName(batch.spans, 'orders-api');
     expect(server.status).toEqual({ code: SpanStatusCode.ERROR, message: errorType ?? status });
     expect(server.attributes['aws.lambda.invocation.status']).toBe(status);
   });
 
   test('without runtimeDone (managed instances), platform.report closes the span', () => {
-    const p = processor();
-    const batch = p.process(parse([raw.start(T0, REQ1, TRACE_HEADER), raw.managedReport(T0 + 900, REQ1, 42.5)]));
+    const p = converter();
+    const batch = p.convert(parse([raw.start(T0, REQ1, TRACE_HEADER), raw.managedReport(T0 + 900, REQ1, 42.5)]));
     const server = byName(batch.spans, 'orders-api');
     expect(ms(server)).toEqual({ start: T0, end: T0 + 42.5 });
     expect(batch.contributions).toEqual([M, MTL]);
@@ -108,26 +109,26 @@ describe('invocation spans', () => {
   });
 
   test('a timeout report without runtimeDone closes the span with ERROR', () => {
-    const batch = processor().process(parse([raw.start(T0, REQ1), { ...raw.report(T0 + 3000, REQ1, 3000, 'timeout'), record: { ...raw.report(T0 + 3000, REQ1, 3000, 'timeout').record, errorType: 'Sandbox.Timeout' } }]));
+    const batch = converter().convert(parse([raw.start(T0, REQ1), { ...raw.report(T0 + 3000, REQ1, 3000, 'timeout'), record: { ...raw.report(T0 + 3000, REQ1, 3000, 'timeout').record, errorType: 'Sandbox.Timeout' } }]));
     expect(byName(batch.spans, 'orders-api').status).toEqual({ code: SpanStatusCode.ERROR, message: 'Sandbox.Timeout' });
   });
 
   test('report after runtimeDone (next batch) does not emit a second span', () => {
-    const p = processor();
-    p.process(parse([raw.start(T0, REQ1), raw.runtimeDone(T0 + 50, REQ1, 50)]));
-    const later = p.process(parse([raw.report(T0 + 60, REQ1, 50)]));
+    const p = converter();
+    p.convert(parse([raw.start(T0, REQ1), raw.runtimeDone(T0 + 50, REQ1, 50)]));
+    const later = p.convert(parse([raw.report(T0 + 60, REQ1, 50)]));
     expect(later.spans).toEqual([]);
   });
 
   test('runtimeDone whose start was lost still yields a span, timed from its duration', () => {
-    const batch = processor().process(parse([raw.runtimeDone(T0 + 500, REQ1, 200)]));
+    const batch = converter().convert(parse([raw.runtimeDone(T0 + 500, REQ1, 200)]));
     const server = byName(batch.spans, 'orders-api');
     expect(ms(server)).toEqual({ start: T0 + 300, end: T0 + 500 });
     expect(server.attributes['faas.coldstart']).toBeUndefined();
   });
 
   test('Sampled=0 gives unsampled trace flags', () => {
-    const batch = processor().process(parse([
+    const batch = converter().convert(parse([
       raw.start(T0, REQ1, 'Root=1-6352a70e-1e2c502e358361800241fd45;Parent=35465b3a9e2f7c6a;Sampled=0'),
       raw.runtimeDone(T0 + 5, REQ1, 5),
     ]));
@@ -135,15 +136,15 @@ describe('invocation spans', () => {
   });
 
   test('open invocations are bounded: the oldest is evicted and counted', () => {
-    const p = processor(2);
-    p.process(parse([raw.start(T0, REQ1), raw.start(T0 + 1, REQ2), raw.start(T0 + 2, REQ3)]));
+    const p = converter(2);
+    p.convert(parse([raw.start(T0, REQ1), raw.start(T0 + 1, REQ2), raw.start(T0 + 2, REQ3)]));
     expect(p.openInvocations).toBe(2);
     expect(p.evictedInvocations).toBe(1);
   });
 
   test('drain: unclosed invocations are emitted as incomplete', () => {
-    const p = processor();
-    p.process(parse([raw.start(T0, REQ1, TRACE_HEADER)]));
+    const p = converter();
+    p.convert(parse([raw.start(T0, REQ1, TRACE_HEADER)]));
     const spans = p.drain(T0 + 1000);
     expect(spans).toHaveLength(1);
     expect(spans[0].attributes).toMatchObject({ 'faas.invocation_id': REQ1, 'telemetry_extension.incomplete': true });
@@ -154,11 +155,11 @@ describe('invocation spans', () => {
 
 describe('init and restore spans', () => {
   test('on-demand init becomes a child of the first invocation span', () => {
-    const p = processor();
-    const init = p.process(parse([raw.initStart(T0 - 800), raw.initRuntimeDone(T0 - 300), raw.initReport(T0 - 299, 500)]));
+    const p = converter();
+    const init = p.convert(parse([raw.initStart(T0 - 800), raw.initRuntimeDone(T0 - 300), raw.initReport(T0 - 299, 500)]));
     expect(init.spans).toEqual([]);
     expect(init.contributions).toEqual([NONE, NONE, M]);
-    const invoke = p.process(parse([raw.start(T0, REQ1, TRACE_HEADER), raw.runtimeDone(T0 + 20, REQ1, 20)]));
+    const invoke = p.convert(parse([raw.start(T0, REQ1, TRACE_HEADER), raw.runtimeDone(T0 + 20, REQ1, 20)]));
     const server = byName(invoke.spans, 'orders-api');
     const initSpan = byName(invoke.spans, 'init');
     expect(initSpan.spanContext().traceId).toBe(TRACE_ID);
@@ -170,16 +171,16 @@ describe('init and restore spans', () => {
   });
 
   test('rust cold-start fixture (initRuntimeDone without phase) then invoke', () => {
-    const p = processor();
-    p.process(fixture('01-rust-runtime-cold-start-init-events.json'));
-    const invoke = p.process(fixture('02-rust-runtime-invoke-success.json'));
+    const p = converter();
+    p.convert(fixture('01-rust-runtime-cold-start-init-events.json'));
+    const invoke = p.convert(fixture('02-rust-runtime-invoke-success.json'));
     expect(invoke.spans.map((s) => s.name).sort()).toEqual(['init', 'orders-api', 'responseDuration', 'responseLatency']);
     expect(ms(byName(invoke.spans, 'init'))).toEqual({ start: Date.parse('2022-10-19T13:52:15.636Z'), end: Date.parse('2022-10-19T13:52:15.636Z') + 500 });
   });
 
   test('a failed init span is ERROR with its errorType', () => {
-    const p = processor();
-    p.process(parse([raw.initStart(T0 - 800), raw.initRuntimeDone(T0 - 300, 'error', 'Runtime.ImportModuleError'), raw.initReport(T0 - 299, 500, 'on-demand', 'error')]));
+    const p = converter();
+    p.convert(parse([raw.initStart(T0 - 800), raw.initRuntimeDone(T0 - 300, 'error', 'Runtime.ImportModuleError'), raw.initReport(T0 - 299, 500, 'on-demand', 'error')]));
     const spans = p.drain(T0);
     const initSpan = byName(spans, 'init');
     expect(initSpan.status).toEqual({ code: SpanStatusCode.ERROR, message: 'Runtime.ImportModuleError' });
@@ -187,20 +188,20 @@ describe('init and restore spans', () => {
   });
 
   test('provisioned concurrency: init is its own root span now; the first invocation is no cold start', () => {
-    const p = processor();
-    const init = p.process(parse([raw.initStart(T0 - 800, 'provisioned-concurrency'), raw.initReport(T0 - 300, 500, 'provisioned-concurrency')]));
+    const p = converter();
+    const init = p.convert(parse([raw.initStart(T0 - 800, 'provisioned-concurrency'), raw.initReport(T0 - 300, 500, 'provisioned-concurrency')]));
     const initSpan = byName(init.spans, 'init');
     expect(initSpan.parentSpanContext).toBeUndefined();
     expect(init.contributions).toEqual([NONE, MT]);
-    const invoke = p.process(parse([raw.start(T0, REQ1), raw.runtimeDone(T0 + 5, REQ1, 5)]));
+    const invoke = p.convert(parse([raw.start(T0, REQ1), raw.runtimeDone(T0 + 5, REQ1, 5)]));
     expect(byName(invoke.spans, 'orders-api').attributes['faas.coldstart']).toBe(false);
     expect(invoke.spans.map((s) => s.name)).not.toContain('init');
   });
 
   test('held init spans are bounded: beyond the cap the oldest is emitted as a root span', () => {
-    const p = processor();
+    const p = converter();
     const batches = Array.from({ length: MAX_PENDING_PHASE_SPANS + 1 }, (_, i) =>
-      p.process(parse([raw.initStart(T0 + i * 10), raw.initReport(T0 + i * 10 + 5, 5)])));
+      p.convert(parse([raw.initStart(T0 + i * 10), raw.initReport(T0 + i * 10 + 5, 5)])));
     expect(batches.slice(0, -1).every((b) => b.spans.length === 0)).toBe(true);
     const [emitted] = batches.at(-1)!.spans;
     expect(emitted).toMatchObject({ name: 'init', parentSpanContext: undefined });
@@ -208,10 +209,10 @@ describe('init and restore spans', () => {
   });
 
   test('SnapStart restore becomes a child of the first invocation after it', () => {
-    const p = processor();
-    const restore = p.process(parse([raw.restoreStart(T0 - 400), raw.restoreRuntimeDone(T0 - 100), raw.restoreReport(T0 - 99, 300)]));
+    const p = converter();
+    const restore = p.convert(parse([raw.restoreStart(T0 - 400), raw.restoreRuntimeDone(T0 - 100), raw.restoreReport(T0 - 99, 300)]));
     expect(restore.contributions).toEqual([NONE, NONE, M]);
-    const invoke = p.process(parse([raw.start(T0, REQ1), raw.runtimeDone(T0 + 5, REQ1, 5)]));
+    const invoke = p.convert(parse([raw.start(T0, REQ1), raw.runtimeDone(T0 + 5, REQ1, 5)]));
     const server = byName(invoke.spans, 'orders-api');
     const restoreSpan = byName(invoke.spans, 'restore');
     expect(restoreSpan.parentSpanContext?.spanId).toBe(server.spanContext().spanId);
@@ -222,8 +223,8 @@ describe('init and restore spans', () => {
 
 describe('logs', () => {
   test('text and JSON records, severity, body, trace context of their invocation', () => {
-    const p = processor();
-    const batch = p.process(parse([
+    const p = converter();
+    const batch = p.convert(parse([
       raw.start(T0, REQ1, TRACE_HEADER),
       raw.functionLog(T0 + 1, `2024-05-01T10:00:00.001Z\t${REQ1}\tERROR\tboom\n`),
       raw.functionLog(T0 + 2, { timestamp: '2024-05-01T10:00:00.002Z', level: 'WARN', requestId: REQ1, message: 'careful', errorType: 'TypeError', stackTrace: ['at a', 'at b'], orderId: 42 }),
@@ -255,16 +256,16 @@ describe('logs', () => {
   });
 
   test('a record naming an earlier, closed invocation gets that invocation\'s context', () => {
-    const p = processor();
-    const first = p.process(parse([raw.start(T0, REQ1), raw.runtimeDone(T0 + 5, REQ1, 5)]));
-    const batch = p.process(parse([raw.start(T0 + 10, REQ2), raw.functionLog(T0 + 11, { timestamp: 'x', level: 'INFO', requestId: REQ1, message: 'late' })]));
+    const p = converter();
+    const first = p.convert(parse([raw.start(T0, REQ1), raw.runtimeDone(T0 + 5, REQ1, 5)]));
+    const batch = p.convert(parse([raw.start(T0 + 10, REQ2), raw.functionLog(T0 + 11, { timestamp: 'x', level: 'INFO', requestId: REQ1, message: 'late' })]));
     expect(batch.logs[0].spanContext?.spanId).toBe(byName(first.spans, 'orders-api').spanContext().spanId);
     // An unreadable timestamp falls back to the event time.
     expect(hrTimeToMilliseconds(batch.logs[0].hrTime)).toBe(T0 + 11);
   });
 
   test('logs before any invocation carry no trace context', () => {
-    const batch = processor().process(fixture('07-docs-function-and-extension-logs-text-vs-json.json'));
+    const batch = converter().convert(fixture('07-docs-function-and-extension-logs-text-vs-json.json'));
     expect(batch.logs).toHaveLength(4);
     expect(batch.logs[0]).toMatchObject({ severityNumber: SeverityNumber.INFO, body: 'Hello world, I am a function!', spanContext: undefined });
     expect(batch.logs[1]).toMatchObject({ severityNumber: SeverityNumber.INFO, body: 'Hello world, I am a function!' });
@@ -274,8 +275,8 @@ describe('logs', () => {
 
 describe('metrics and other events', () => {
   test('report, logsDropped and unknown events', () => {
-    const p = processor();
-    const batch = p.process(parse([
+    const p = converter();
+    const batch = p.convert(parse([
       raw.report(T0, REQ1, 1500, 'error'),
       raw.report(T0 + 10, REQ2, 10, 'timeout'),
       raw.logsDropped(T0 + 20, 7),

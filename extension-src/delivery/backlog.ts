@@ -8,17 +8,19 @@
  *
  * No retry storm: while the oldest backlog request still fails, newer requests are not even
  * tried, they join the backlog; each export makes one request chain (with the backoff of
- * ./retry.ts) whatever the size of the backlog.
+ * ./retry.ts) whatever the size of the backlog. A kept request remembers the `Retry-After` its
+ * last answer carried: its next attempt, at a later send, waits until then (see `notBefore` in
+ * ./retry.ts).
  *
  * Accounting: the events of an export depend on its requests through {@link EventGroup}s. A group
- * is exported when every request carrying its records was delivered, dropped (once, and counted
- * in `counters.dropped`) as soon as one of them is dropped. What one call settles, possibly for
- * events of earlier calls, is returned as a {@link Tally}.
+ * is exported when every request carrying its records was delivered, dropped (once) as soon as
+ * one of them is dropped. What one call settles, possibly for events of earlier calls, and the
+ * attempts that failed during it, are added to a {@link Tally}; nothing here writes the
+ * process's counters (the export loop does, from the sink's outcome).
  */
-import type { HttpTransport, PreparedBody } from './http-transport';
-import { withRetry, type RetryClock, type RetryPolicy } from './retry';
+import type { RetryingTransport } from './retry';
+import type { PreparedBody } from './transport';
 import { RateLimitedLog } from '../log';
-import type { Counters } from '../stats/counters';
 
 export interface BacklogLimits {
   /** Most requests kept. */
@@ -44,10 +46,15 @@ export class EventGroup {
   constructor(readonly events: number) {}
 }
 
-/** Events settled during one call. */
+/** Events settled, and attempts failed, during one call. */
 export interface Tally {
   exported: number;
   dropped: number;
+  failedAttempts: number;
+}
+
+export function newTally(): Tally {
+  return { exported: 0, dropped: 0, failedAttempts: 0 };
 }
 
 /** One request, to be sent until delivered or given up on. */
@@ -57,17 +64,20 @@ export interface BacklogRequest {
   readonly url: URL;
   readonly body: PreparedBody;
   readonly groups: readonly EventGroup[];
+  /** Headers of this request only (e.g. a log group name). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 interface Entry extends BacklogRequest {
   settled: boolean;
+  /** The instant the server's last `Retry-After` asked to wait until (clock of the retry). */
+  notBefore?: number;
 }
 
 export interface RetryBacklogOptions {
-  readonly transport: HttpTransport;
+  readonly transport: RetryingTransport;
   /** Upper bound of one attempt, ms. */
   readonly timeoutMs: number;
-  readonly counters: Counters;
   /** Where transient failures are reported (rate-limited: an outage repeats them). */
   readonly failures: Pick<RateLimitedLog, 'warn'>;
   /** Where losses are reported. Default: its own 5 lines per minute, never crowded out by `failures`. */
@@ -75,8 +85,6 @@ export interface RetryBacklogOptions {
   /** Prefix of log lines, e.g. `OTLP export`. */
   readonly what: string;
   readonly limits?: Partial<BacklogLimits>;
-  readonly policy?: RetryPolicy;
-  readonly clock?: RetryClock;
 }
 
 type Verdict = 'delivered' | 'permanent' | 'transient';
@@ -104,9 +112,9 @@ export class RetryBacklog {
   }
 
   /** A request carrying records of `groups` (each counts it as pending). */
-  request(label: string, url: URL, body: PreparedBody, groups: readonly EventGroup[]): BacklogRequest {
+  request(label: string, url: URL, body: PreparedBody, groups: readonly EventGroup[], headers?: Readonly<Record<string, string>>): BacklogRequest {
     for (const group of groups) group.pending++;
-    return { label, url, body, groups };
+    return { label, url, body, groups, headers };
   }
 
   /** Give up on a request that cannot even be built (its groups are dropped). */
@@ -117,13 +125,16 @@ export class RetryBacklog {
   /**
    * Send the backlog, oldest first, then `fresh` (concurrently), starting no attempt at or after
    * `deadline`. What fails transiently is kept; what is settled is added to `tally`.
+   * `lastChance` (the send before {@link close}): a kept request's `Retry-After` no longer holds
+   * it back, since what is not sent now is lost anyway.
    */
-  async send(fresh: readonly BacklogRequest[], deadline: number, tally: Tally): Promise<void> {
+  async send(fresh: readonly BacklogRequest[], deadline: number, tally: Tally, lastChance = false): Promise<void> {
     const entries: Entry[] = fresh.map((request) => ({ ...request, settled: false }));
     let healthy = true;
     while (this.entries.length > 0) {
       const head = this.entries[0];
-      const verdict = await this.attempt(head, deadline);
+      if (lastChance) head.notBefore = undefined;
+      const verdict = await this.attempt(head, deadline, tally);
       if (verdict === 'transient') {
         healthy = false;
         break;
@@ -136,7 +147,7 @@ export class RetryBacklog {
       for (const entry of entries) this.keep(entry, tally);
       return;
     }
-    const verdicts = await Promise.all(entries.map((entry) => this.attempt(entry, deadline)));
+    const verdicts = await Promise.all(entries.map((entry) => this.attempt(entry, deadline, tally)));
     entries.forEach((entry, i) => {
       if (verdicts[i] === 'delivered') this.delivered(entry, tally);
       else if (verdicts[i] === 'permanent') this.dropped(entry, tally);
@@ -157,10 +168,11 @@ export class RetryBacklog {
     }
   }
 
-  private async attempt(entry: Entry, deadline: number): Promise<Verdict> {
-    const { transport, timeoutMs, policy, clock, counters } = this.options;
-    const outcome = await withRetry((ms) => transport.post(entry.url, entry.body, ms), { deadline, timeoutMs, policy, clock });
-    counters.failedExports += outcome.failedAttempts;
+  private async attempt(entry: Entry, deadline: number, tally: Tally): Promise<Verdict> {
+    const { transport, timeoutMs } = this.options;
+    const outcome = await transport.send(entry, { deadline, timeoutMs, notBefore: entry.notBefore });
+    tally.failedAttempts += outcome.failedAttempts;
+    entry.notBefore = outcome.notBefore;
     if (outcome.delivered) return 'delivered';
     const permanent = outcome.reason === 'permanent';
     if (outcome.attempts > 0) {
@@ -232,6 +244,5 @@ export class RetryBacklog {
     if (group.state !== 'open') return;
     group.state = 'dropped';
     tally.dropped += group.events;
-    this.options.counters.dropped += group.events;
   }
 }

@@ -1,5 +1,6 @@
 /**
- * Retry of one export request: exponential backoff with full jitter, `Retry-After` honoured,
+ * Retry of one export request: exponential backoff with full jitter, `Retry-After` honoured (also
+ * by the next chain of attempts of a request kept for later, through `notBefore`),
  * bounded per batch by `maxElapsedMs` and `maxAttempts`, and never an attempt that starts at or
  * after the caller's deadline. Time is injected ({@link RetryClock}) so the maths is testable
  * without waiting.
@@ -8,7 +9,7 @@
  * (400, 401, 403, 413, other 4xx, 3xx) is permanent: retrying cannot help.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { AttemptResult } from './http-transport';
+import type { AttemptResult, OutgoingRequest, Transport } from './transport';
 
 export interface RetryPolicy {
   /** Backoff cap of the first retry, ms. */
@@ -94,6 +95,8 @@ export interface RetryOutcome {
   readonly reason?: GiveUpReason;
   /** Last failure, e.g. `HTTP 503`, `timeout after 5000 ms`. */
   readonly lastError?: string;
+  /** Set when not delivered and the last answer had a `Retry-After`: the instant it asked to wait until. */
+  readonly notBefore?: number;
 }
 
 export interface RetryOptions {
@@ -101,6 +104,12 @@ export interface RetryOptions {
   readonly deadline: number;
   /** Upper bound of one attempt, ms; the attempt gets less when the deadline is nearer. */
   readonly timeoutMs: number;
+  /**
+   * Epoch ms (of the clock) before which the first attempt may not start: the `Retry-After` an
+   * earlier chain of the same request was answered with. The wait counts against the chain's
+   * `maxElapsedMs` and never goes past `deadline`.
+   */
+  readonly notBefore?: number;
   readonly policy?: RetryPolicy;
   readonly clock?: RetryClock;
 }
@@ -116,31 +125,47 @@ export async function withRetry(attempt: (timeoutMs: number) => Promise<AttemptR
   const giveUpAt = Math.min(options.deadline, started + policy.maxElapsedMs);
   let attempts = 0;
   let lastError: string | undefined;
+  /** What the server asked last, as an instant: carried to the next chain when this one gives up. */
+  let notBefore = options.notBefore !== undefined && options.notBefore > started ? options.notBefore : undefined;
+  const giveUp = (reason: GiveUpReason): RetryOutcome => ({ delivered: false, attempts, failedAttempts: attempts, reason, lastError, notBefore });
+  if (notBefore !== undefined) {
+    if (notBefore >= options.deadline) return giveUp('deadline');
+    if (notBefore >= giveUpAt) return giveUp('exhausted');
+    await clock.sleep(notBefore - started);
+  }
   for (;;) {
     const now = clock.now();
-    if (now >= options.deadline) {
-      return { delivered: false, attempts, failedAttempts: attempts, reason: 'deadline', lastError };
-    }
+    if (now >= options.deadline) return giveUp('deadline');
     attempts++;
     const timeoutMs = Math.max(1, Math.min(options.timeoutMs, options.deadline - now));
     const result = await attempt(timeoutMs);
-    const verdict = classify(result, clock.now());
+    const answeredAt = clock.now();
+    const verdict = classify(result, answeredAt);
     if (verdict.kind === 'success') return { delivered: true, attempts, failedAttempts: attempts - 1 };
     lastError = verdict.reason;
-    if (verdict.kind === 'permanent') {
-      return { delivered: false, attempts, failedAttempts: attempts, reason: 'permanent', lastError };
-    }
-    if (attempts >= policy.maxAttempts) {
-      return { delivered: false, attempts, failedAttempts: attempts, reason: 'exhausted', lastError };
-    }
+    notBefore = verdict.kind === 'retryable' && verdict.retryAfterMs !== undefined ? answeredAt + verdict.retryAfterMs : undefined;
+    if (verdict.kind === 'permanent') return giveUp('permanent');
+    if (attempts >= policy.maxAttempts) return giveUp('exhausted');
     const delay = verdict.retryAfterMs ?? backoffMs(attempts, policy, clock.random());
-    const resumeAt = clock.now() + delay;
-    if (resumeAt >= options.deadline) {
-      return { delivered: false, attempts, failedAttempts: attempts, reason: 'deadline', lastError };
-    }
-    if (resumeAt >= giveUpAt) {
-      return { delivered: false, attempts, failedAttempts: attempts, reason: 'exhausted', lastError };
-    }
+    const resumeAt = answeredAt + delay;
+    if (resumeAt >= options.deadline) return giveUp('deadline');
+    if (resumeAt >= giveUpAt) return giveUp('exhausted');
     if (delay > 0) await clock.sleep(delay);
+  }
+}
+
+/**
+ * Retry as a decorator around a {@link Transport} (as opentelemetry-js's otlp-exporter-base
+ * wraps its transports): each call is one request's chain of attempts under {@link withRetry}.
+ */
+export class RetryingTransport {
+  constructor(private readonly inner: Transport, private readonly options: { readonly policy?: RetryPolicy; readonly clock?: RetryClock } = {}) {}
+
+  send(request: OutgoingRequest, options: Omit<RetryOptions, 'policy' | 'clock'>): Promise<RetryOutcome> {
+    return withRetry((timeoutMs) => this.inner.send(request, timeoutMs), { ...options, policy: this.options.policy, clock: this.options.clock });
+  }
+
+  close(): void {
+    this.inner.close();
   }
 }

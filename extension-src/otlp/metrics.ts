@@ -16,7 +16,7 @@ import {
   type SumMetricData,
   type GaugeMetricData,
 } from '@opentelemetry/sdk-metrics';
-import type { CountersSnapshot } from '../../stats/counters';
+import type { CountersSnapshot } from '../stats/counters';
 
 export interface MetricDefinition {
   readonly name: string;
