@@ -24,6 +24,8 @@ export type Template = 'on-demand' | 'snap-start' | 'capacity-provider';
 
 export interface ModesRun {
   readonly emulator: LambdaEmulator;
+  /** Where the companion extension looks for its `crash` / `delay` files. */
+  readonly companionDir: string;
   readonly receiver: OtlpReceiver;
   readonly fn: CdkFunctionInfo;
   close(): Promise<void>;
@@ -35,6 +37,11 @@ export interface ModesRunOptions {
   readonly timeout?: Duration;
   /** Emulator options on top of what cdk.out says (e.g. `provisioned-concurrency`, `maxConcurrency`). */
   readonly emulator?: Partial<EmulatorOptions>;
+  /**
+   * Add ./companion-extension.cjs to (a copy of) the layer from cdk.out, steered through files in
+   * `companionDir` of the run.
+   */
+  readonly companion?: boolean;
 }
 
 function synth(outdir: string, endpoint: string, options: ModesRunOptions): string {
@@ -66,15 +73,23 @@ export async function runModes(options: ModesRunOptions = {}): Promise<ModesRun>
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-modes-cdk-out-'));
   let emulator: LambdaEmulator | undefined;
   try {
-    const fn = readCdkFunction(synth(outdir, receiver.url, options), STACK_NAME, undefined);
-    const layerDir = fn.layers[0]?.assetDir;
+    const fn = readCdkFunction(synth(path.join(outdir, 'cdk.out'), receiver.url, options), STACK_NAME, undefined);
+    const assetLayerDir = fn.layers[0]?.assetDir;
+    const companionDir = path.join(outdir, 'companion');
+    fs.mkdirSync(companionDir);
+    let layerDir = assetLayerDir;
+    if (assetLayerDir && options.companion) {
+      layerDir = path.join(outdir, 'layer');
+      fs.cpSync(assetLayerDir, layerDir, { recursive: true });
+      fs.writeFileSync(path.join(layerDir, 'extensions', 'companion'), `#!/bin/sh\nexec ${process.execPath} ${path.join(__dirname, 'companion-extension.cjs')}\n`, { mode: 0o755 });
+    }
     if (!layerDir || !fn.codeAssetDir) throw new Error(`cdk.out has no layer or code asset: ${JSON.stringify(fn.layers)}`);
     if (Object.keys(fn.nonLiteralEnv).length > 0) throw new Error(`environment values unknown before deploy: ${Object.keys(fn.nonLiteralEnv).join(', ')}`);
     emulator = await LambdaEmulator.start({
       layerDir,
       handlerDir: fn.codeAssetDir,
       handler: fn.handler,
-      env: { ...fn.env, TELEMETRY_EXTENSION_PORT: String(await freePort()) },
+      env: { ...fn.env, TELEMETRY_EXTENSION_PORT: String(await freePort()), COMPANION_DIR: companionDir },
       runtime: fn.runtime,
       functionName: FUNCTION_NAME,
       memorySizeMB: fn.memorySizeMB,
@@ -85,6 +100,7 @@ export async function runModes(options: ModesRunOptions = {}): Promise<ModesRun>
     const started = emulator;
     return {
       emulator: started,
+      companionDir,
       receiver,
       fn,
       close: async () => {
