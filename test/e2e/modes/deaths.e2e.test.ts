@@ -40,7 +40,8 @@ const DEATHS: Death[] = [
 describe.each(DEATHS)('an invocation that dies: $name', (death) => {
   let run: ModesRun;
   let results: InvokeResult[];
-  const recordOf = (type: string, id: string) => run.emulator.telemetry.find((e) => e.type === type && (e.record as { requestId?: string }).requestId === id) as TelemetryEvent | undefined;
+  const recordOf = (type: string, id: string): TelemetryEvent | undefined =>
+    run.emulator.telemetry.find((e) => e.type === type && (e.record as { requestId?: string }).requestId === id);
   const bodies = (id: string) => run.receiver.logs().filter((l) => l.attributes['faas.invocation_id'] === id).map((l) => String(l.body).trim());
 
   beforeAll(async () => {

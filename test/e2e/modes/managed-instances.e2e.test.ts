@@ -33,7 +33,9 @@ describe('managed instances: seven interleaved invocations, SHUTDOWN while one r
     expect(run.emulator.extensions().map((e) => e.events)).toEqual([['SHUTDOWN']]);
     expect(run.emulator.telemetry.some((e) => e.type === 'platform.runtimeDone')).toBe(false);
     // Several invocations' events were in one delivery.
-    const mixed = run.emulator.subscribers[0].deliveries.some((d) => new Set(d.events.map((e) => (e.record as { requestId?: string }).requestId).filter(Boolean)).size > 1);
+    const idOf = (e: TelemetryEvent) => (e.record as { requestId?: string }).requestId;
+    const requestIds = (events: readonly TelemetryEvent[]) => new Set(events.map(idOf).filter(Boolean));
+    const mixed = run.emulator.subscribers[0].deliveries.some((d) => requestIds(d.events).size > 1);
     expect(mixed).toBe(true);
   });
 

@@ -7,7 +7,7 @@
 import { durationMs, runModes, serverSpans, type ModesRun } from './modes-app';
 import type { InvokeResult, TelemetryEvent } from '../../emulator/emulator';
 
-const recordOf = (run: ModesRun, type: string, id?: string) => run.emulator.telemetry.find((e) => e.type === type && (id === undefined || (e.record as { requestId?: string }).requestId === id)) as TelemetryEvent;
+const recordOf = (run: ModesRun, type: string): TelemetryEvent => run.emulator.telemetry.find((e) => e.type === type)!;
 const reportLog = (run: ModesRun, id: string) => run.receiver.logs().find((l) => String(l.body).startsWith(`REPORT RequestId: ${id}`));
 
 describe('SnapStart: the first invoke restores the snapshot', () => {
