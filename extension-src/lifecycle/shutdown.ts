@@ -14,7 +14,7 @@
 import { abortAfter, within } from './deadlines';
 import { errorMessage } from './errors';
 import type { RunningExtension } from './init';
-import { planDrain, planShutdown, type DrainPlan } from './shutdown-plan';
+import { planDrain, planRunningReportWait, planShutdown } from './shutdown-plan';
 import type { ShutdownEvent } from '../lambda/extensions-api';
 import { log } from '../log';
 
@@ -24,15 +24,18 @@ export async function shutdown(x: RunningExtension, event: ShutdownEvent, lastRe
   const reason = (event.shutdownReason ?? 'unknown').toLowerCase();
   const start = now();
   const plan = planShutdown({ deadlineMs: event.deadlineMs, now: start, bufferingTimeoutMs: x.bufferingTimeoutMs, timing });
+  // 1. A report is only produced once its invocation ended, and may then sit in Lambda's buffer
+  //    for up to the buffering timeout. Without INVOKE events (managed instances) invocations may
+  //    still run now: their reports get a longer wait.
+  const mayRun = !x.invokeEvents && tracker.openInvocations().length > 0;
+  const reportWaitMs = mayRun ? planRunningReportWait(plan, start) : plan.reportWaitMs;
+  const reports = waitForReports(x, lastRequestId, abortAfter(reportWaitMs));
   // One drain plan for the whole SHUTDOWN, as if the report wait took all its time.
-  const drain = planDrain(plan, start + Math.max(0, plan.reportWaitMs));
-
-  // 1. A report is only produced once its invocation ended (on managed instances an invocation
-  //    may still run now), and may then sit in Lambda's buffer for up to the buffering timeout.
-  const reports = waitForReports(x, lastRequestId, abortAfter(plan.reportWaitMs));
+  const reportWaitEnd = start + Math.max(0, reportWaitMs);
+  const drain = planDrain(plan, reportWaitEnd);
 
   // 2. Hand over what arrives while waiting, then what is left.
-  const listenerClosed = await drainUntilQuiet(x, drain, reports);
+  const listenerClosed = await drainUntilQuiet(x, { attemptsUntil: drain.attemptsUntil, waitUntil: reportWaitEnd + drain.waitMs }, reports);
 
   // 3. Let the sink emit what it still holds, bounded even if it hangs.
   const shutdownOutcome = await within(
@@ -75,14 +78,20 @@ async function waitForReports(x: RunningExtension, lastRequestId: string | undef
   await Promise.all(waits);
 }
 
+/** The drain's bounds, epoch ms: no attempt starts after `attemptsUntil`, no wait lasts past `waitUntil`. */
+interface DrainWindow {
+  readonly attemptsUntil: number;
+  readonly waitUntil: number;
+}
+
 /**
  * Flush whatever is queued, again whenever more arrives, until `reports` settled and the queue is
  * empty, or no attempt may start any more. Then close the listener (nothing more is accepted) and
  * flush what came in meanwhile. Resolves whether the listener was closed.
  */
-async function drainUntilQuiet(x: RunningExtension, drain: DrainPlan, reports: Promise<void>): Promise<boolean> {
+async function drainUntilQuiet(x: RunningExtension, drain: DrainWindow, reports: Promise<void>): Promise<boolean> {
   const { loop, queue, now } = x;
-  const waitUntil = now() + drain.waitMs;
+  const { waitUntil } = drain;
   let settled = false;
   const reportsIn = reports.then(() => {
     settled = true;

@@ -60,6 +60,23 @@ describe('SHUTDOWN waits for every open invocation', () => {
     expect(summary()).toMatch(/ received=7 .*dropped=0 exported=7 .*abandoned=0 .*openInvocations=0/);
   });
 
+  test('managed instances: a report that comes after the usual report wait (buffering timeout + 500 ms) is still awaited', async () => {
+    const sink = new RecordingSink();
+    const done = start$({ AWS_LAMBDA_INITIALIZATION_TYPE: 'lambda-managed-instances', TELEMETRY_EXTENSION_FLUSH_INTERVAL_MS: '600000' }, sink);
+    const next = await fake.nextCall();
+    expect(await fake.push([initReport, start('long')])).toBe(200);
+    const shutdownAt = Date.now();
+    next(shutdown(2_000));
+    await beforeExit(sink.waitForEvent((e) => e.type === 'platform.start'), done, 'the queued events were exported');
+    // The invocation runs on for 700 ms after SHUTDOWN: longer than the 525 ms a buffered report
+    // gets, shorter than the 60% of the budget a running one gets. No event marks that time.
+    await new Promise((resolve) => setTimeout(resolve, 700 - (Date.now() - shutdownAt)));
+    expect(await fake.push([report('long')])).toBe(200);
+    await expect(done).resolves.toBe(0);
+    expect(sink.events.filter(isReport('long'))).toHaveLength(1);
+    expect(summary()).toMatch(/abandoned=0 .*openInvocations=0/);
+  });
+
   test('on-demand: an invocation started before the last INVOKE and still open is awaited too', async () => {
     const sink = new RecordingSink();
     const done = start$({ TELEMETRY_EXTENSION_FLUSH_STRATEGY: 'periodically', TELEMETRY_EXTENSION_FLUSH_INTERVAL_MS: '600000' }, sink);

@@ -7,7 +7,8 @@ import { durationMs, runModes, serverSpans, type ModesRun } from './modes-app';
 import type { InvokeResult, ShutdownRecord, TelemetryEvent } from '../../emulator/emulator';
 
 const DURATIONS = [120, 60, 200, 90, 150, 40];
-const LAST_MS = 500;
+/** Ends about 800 ms into SHUTDOWN: after the 525 ms a buffered report gets, within the 60% a running one gets. */
+const LAST_MS = 1_000;
 
 describe('managed instances: seven interleaved invocations, SHUTDOWN while one runs', () => {
   let run: ModesRun;
