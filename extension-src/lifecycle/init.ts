@@ -51,6 +51,8 @@ export interface RunningExtension {
   readonly timing: Timing;
   readonly now: () => number;
   readonly subscribed: boolean;
+  /** Registered for INVOKE (not on managed instances, where Lambda refuses it). */
+  readonly invokeEvents: boolean;
   /** Subscribed to `platform` events (the init and invocation reports). */
   readonly platformEvents: boolean;
   /** The subscription's buffering timeout: Lambda may hold an event this long before sending it. */
@@ -82,9 +84,10 @@ export async function initialize(env: NodeJS.ProcessEnv, deps: RunDeps = {}): Pr
   const listenAddress = deps.listenAddress !== undefined ? Promise.resolve(deps.listenAddress) : resolveListenAddress(deps.lookup);
 
   const api = new ExtensionsApiClient({ runtimeApi });
+  const events = registrationEvents(env);
   let registration: Registration;
   try {
-    registration = await api.register(registrationEvents(env));
+    registration = await api.register(events);
   } catch (error) {
     log.error('cannot register with the Extensions API', { error: errorMessage(error) });
     return 1;
@@ -178,6 +181,7 @@ export async function initialize(env: NodeJS.ProcessEnv, deps: RunDeps = {}): Pr
     timing,
     now,
     subscribed: subscription === 'subscribed',
+    invokeEvents: events.includes('INVOKE'),
     platformEvents: subscription === 'subscribed' && config.types.includes('platform'),
     bufferingTimeoutMs: config.buffering.timeoutMs,
   };

@@ -1,7 +1,8 @@
 /**
  * Remembers which invocations have reached `platform.runtimeDone` and `platform.report` (and
- * whether the environment's init or restore has been reported), and lets the flush logic await
- * them without polling. Fed by the queue's offer listener, so it sees every
+ * whether the environment's init or restore has been reported), which invocations are open (from
+ * their `platform.start` until their `platform.report`: several at once on managed instances),
+ * and lets the flush and shutdown logic await them without polling. Fed by the queue's offer listener, so it sees every
  * accepted event once, in order, whether or not the export loop has already taken it.
  */
 import type { BoundedQueue } from '../queue/bounded-queue';
@@ -72,12 +73,44 @@ export class InvocationTracker {
   private readonly runtimeDone: Milestones;
   private readonly report: Milestones;
   private readonly phaseReport = new Milestones(1);
+  /** Started, not yet reported, oldest first (at most `memory`: the oldest is forgotten). */
+  private readonly open = new Set<string>();
+  private readonly noneOpenWaiters = new Set<(arrived: boolean) => void>();
+  private startedCount = 0;
   private readonly unsubscribe: () => void;
 
-  constructor(queue: BoundedQueue<ParsedEvent>, memory = DEFAULT_MEMORY) {
+  constructor(queue: BoundedQueue<ParsedEvent>, private readonly memory = DEFAULT_MEMORY) {
     this.runtimeDone = new Milestones(memory);
     this.report = new Milestones(memory);
     this.unsubscribe = queue.onOffer((events) => this.observe(events));
+  }
+
+  /** Request ids of the invocations started (`platform.start`) and not yet reported, oldest first. */
+  openInvocations(): string[] {
+    return [...this.open];
+  }
+
+  /** How many `platform.start` events have arrived. */
+  get started(): number {
+    return this.startedCount;
+  }
+
+  /** Resolves true when (or if already) every open invocation has its `platform.report`; false on abort. */
+  waitForOpenReports(signal?: AbortSignal): Promise<boolean> {
+    if (this.open.size === 0) return Promise.resolve(true);
+    if (signal?.aborted) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const onAbort = () => {
+        this.noneOpenWaiters.delete(wake);
+        resolve(false);
+      };
+      const wake = (arrived: boolean) => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve(arrived);
+      };
+      this.noneOpenWaiters.add(wake);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
   }
 
   /** Has `platform.runtimeDone` of `requestId` arrived? */
@@ -116,6 +149,28 @@ export class InvocationTracker {
     this.runtimeDone.releaseAll();
     this.report.releaseAll();
     this.phaseReport.releaseAll();
+    this.wakeNoneOpen(false);
+  }
+
+  private wakeNoneOpen(arrived: boolean): void {
+    const all = [...this.noneOpenWaiters];
+    this.noneOpenWaiters.clear();
+    for (const wake of all) wake(arrived);
+  }
+
+  private opened(requestId: string): void {
+    this.startedCount++;
+    if (this.report.has(requestId) || this.open.has(requestId)) return;
+    this.open.add(requestId);
+    if (this.open.size > this.memory) {
+      const oldest = this.open.values().next().value;
+      if (oldest !== undefined) this.open.delete(oldest);
+    }
+  }
+
+  private reported(requestId: string): void {
+    this.report.record(requestId);
+    if (this.open.delete(requestId) && this.open.size === 0) this.wakeNoneOpen(true);
   }
 
   private observe(events: readonly ParsedEvent[]): void {
@@ -125,11 +180,13 @@ export class InvocationTracker {
         this.phaseReport.record(PHASE_REPORT);
         continue;
       }
-      if (type !== 'platform.runtimeDone' && type !== 'platform.report') continue;
+      if (type !== 'platform.start' && type !== 'platform.runtimeDone' && type !== 'platform.report') continue;
       if ((event as { unknown?: true }).unknown) continue;
       const requestId = (event.record as { requestId?: unknown }).requestId;
       if (typeof requestId !== 'string') continue;
-      (type === 'platform.runtimeDone' ? this.runtimeDone : this.report).record(requestId);
+      if (type === 'platform.start') this.opened(requestId);
+      else if (type === 'platform.runtimeDone') this.runtimeDone.record(requestId);
+      else this.reported(requestId);
     }
   }
 }

@@ -124,6 +124,8 @@ export class RecordingSink implements Sink {
   shutdownCalls: number[] = [];
   hangExports = false;
   hangShutdown = false;
+  /** While set, each export waits for it before answering. */
+  gate: Promise<void> | undefined;
   private exported: Array<() => void> = [];
 
   constructor(readonly counters?: Counters) {}
@@ -136,6 +138,7 @@ export class RecordingSink implements Sink {
     this.exports.push({ events, deadline });
     for (const wake of this.exported.splice(0)) wake();
     if (this.hangExports) return new Promise(() => undefined);
+    if (this.gate) await this.gate;
     return { exported: events.length, dropped: 0 };
   }
 

@@ -1,4 +1,4 @@
-import { planDrain, planShutdown } from '../../extension-src/lifecycle/shutdown-plan';
+import { planDrain, planRunningReportWait, planShutdown } from '../../extension-src/lifecycle/shutdown-plan';
 import { DEFAULT_TIMING } from '../../extension-src/lifecycle/timing';
 
 const NOW = 1_000_000;
@@ -50,5 +50,19 @@ describe('planDrain: the drain\'s share of what is left after the report wait', 
     const drain = planDrain({ end: NOW - 5 }, NOW);
     expect(drain.attemptsUntil).toBeLessThan(NOW);
     expect(drain.waitMs).toBeLessThan(0);
+  });
+});
+
+describe('planRunningReportWait: invocations that may still run at SHUTDOWN (managed instances)', () => {
+  test('a 2 s deadline: up to 60% of the budget, twice the wait for a buffered report', () => {
+    const plan = planShutdown({ deadlineMs: NOW + 2_000, now: NOW, bufferingTimeoutMs: 25, timing: DEFAULT_TIMING });
+    expect(plan.reportWaitMs).toBe(525);
+    expect(planRunningReportWait(plan, NOW)).toBeCloseTo(1_110, 6);
+    const drain = planDrain(plan, NOW + planRunningReportWait(plan, NOW));
+    expect(NOW + planRunningReportWait(plan, NOW) + drain.waitMs).toBeLessThan(plan.sinkDeadline);
+  });
+
+  test('never shorter than the plan\'s own report wait', () => {
+    expect(planRunningReportWait({ end: NOW + 100, reportWaitMs: 500 }, NOW)).toBe(500);
   });
 });

@@ -70,3 +70,51 @@ describe('InvocationTracker', () => {
     expect(tracker.hasRuntimeDone('z')).toBe(false);
   });
 });
+
+describe('InvocationTracker: open invocations', () => {
+  const start = (requestId: string) => ({ time, type: 'platform.start', record: { requestId } });
+
+  test('an invocation is open from its platform.start until its platform.report, several at once', async () => {
+    const queue = new BoundedQueue<ParsedEvent>();
+    const tracker = new InvocationTracker(queue);
+    expect(tracker.openInvocations()).toEqual([]);
+    await expect(tracker.waitForOpenReports()).resolves.toBe(true);
+    queue.offer(events(start('a'), start('b'), runtimeDone('a'), start('c')), 10);
+    expect(tracker.openInvocations()).toEqual(['a', 'b', 'c']);
+    expect(tracker.started).toBe(3);
+    const waiting = tracker.waitForOpenReports();
+    let done = false;
+    void waiting.then(() => { done = true; });
+    queue.offer(events(report('b'), report('a')), 10);
+    await Promise.resolve();
+    expect(done).toBe(false);
+    expect(tracker.openInvocations()).toEqual(['c']);
+    queue.offer(events(report('c')), 10);
+    await expect(waiting).resolves.toBe(true);
+    expect(tracker.openInvocations()).toEqual([]);
+    tracker.dispose();
+  });
+
+  test('a start after its own report does not reopen it; the wait ends false on abort and on dispose', async () => {
+    const queue = new BoundedQueue<ParsedEvent>();
+    const tracker = new InvocationTracker(queue);
+    queue.offer(events(report('x'), start('x'), start('y')), 10);
+    expect(tracker.openInvocations()).toEqual(['y']);
+    await expect(tracker.waitForOpenReports(AbortSignal.abort())).resolves.toBe(false);
+    const controller = new AbortController();
+    const aborted = tracker.waitForOpenReports(controller.signal);
+    controller.abort();
+    await expect(aborted).resolves.toBe(false);
+    const disposed = tracker.waitForOpenReports();
+    tracker.dispose();
+    await expect(disposed).resolves.toBe(false);
+  });
+
+  test('at most `memory` open invocations are remembered, the oldest forgotten', () => {
+    const queue = new BoundedQueue<ParsedEvent>();
+    const tracker = new InvocationTracker(queue, 2);
+    queue.offer(events(start('1'), start('2'), start('3')), 10);
+    expect(tracker.openInvocations()).toEqual(['2', '3']);
+    tracker.dispose();
+  });
+});
