@@ -7,14 +7,16 @@
  *   npx projen bench --quick             fewer iterations (about a minute)
  *   npx projen bench --only=init,overhead
  *   npx projen bench --cap=off           skip the CPU-capped runs (or --cap=only)
+ *   npx projen bench --only=cpu          CPU time per invocation and per log event (issue 12)
  *
- * Options: --cap-percent=7 --cap-period-ms=20 (the capped runs of init, overhead and ingest),
+ * Options: --cap-percent=7 --cap-period-ms=20 (the capped runs of init, overhead, ingest and cpu),
  * --out=<file> (JSON report), --layer=<dir> (measure this layer folder instead of building one).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { BenchContext, BundledNodeLayer, Effort } from './context';
+import { benchCpu } from './cpu';
 import { createCpuCap, NO_CAP, type CpuCap } from './cpu-cap';
 import { benchIngest } from './ingest';
 import { benchInit } from './init';
@@ -36,9 +38,10 @@ const BENCHES: Record<BenchName, Bench> = {
   ingest: benchIngest,
   memory: benchMemory,
   shutdown: benchShutdown,
+  cpu: benchCpu,
 };
 /** Run again under the CPU cap. */
-const CAPPED: readonly BenchName[] = ['init', 'overhead', 'ingest'];
+const CAPPED: readonly BenchName[] = ['init', 'overhead', 'ingest', 'cpu'];
 
 export interface RunOptions {
   readonly effort: Effort;
