@@ -94,10 +94,13 @@ export async function runBenchmarks(options: RunOptions, log: (line: string) => 
   const started = Date.now();
   const layerDir = options.layerDir ?? (await bundleExtension(path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bench-layer-')), 'layer'))).layerDir;
   log(`layer: ${layerDir}`);
-  const bundled = options.only.includes('init') ? bundledLayer(layerDir, log) : undefined;
   const notes: string[] = [`load average at start: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`];
   const rows: BenchRow[] = [];
   const runAll = async (cap: CpuCap, names: readonly BenchName[]) => {
+    // Staged again for each pass (a cache hit when still there): the staging cache keeps only
+    // the newest few layers, and other builds on the machine (or the size benchmark) may have
+    // pruned the one staged for the previous pass.
+    const bundled = names.includes('init') ? bundledLayer(layerDir, log) : undefined;
     const ctx: BenchContext = { layerDir, effort: options.effort, cap, log: (line) => log(`[${cap.label}] ${line}`), bundled };
     for (const name of names) {
       log(`[${cap.label}] ${name} ...`);
