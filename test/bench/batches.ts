@@ -109,3 +109,39 @@ export function invocationDelivery(requestId: string, startMs: number, previousR
 export function reportDelivery(requestId: string, startMs = Date.now()): Buffer {
   return Buffer.from(JSON.stringify(invocationEvents(requestId, startMs).filter((e) => (e as { type: string }).type === 'platform.report')));
 }
+
+/** The `function` log events of {@link invocationEvents}: three text lines, two JSON objects. */
+const FUNCTION_EVENT_INDEXES = [1, 2, 3, 4, 5] as const;
+
+/**
+ * What Lambda delivers for the CPU rows' invocation (./cpu.ts): `platform.start`, three
+ * `function` log lines (text, JSON, text), `platform.runtimeDone`, and the previous invocation's
+ * `platform.report` (first), 6 events; the last log line carries `marker` when given.
+ */
+export function cpuInvocationDelivery(requestId: string, startMs: number, previousRequestId?: string, marker?: string): Buffer {
+  const all = invocationEvents(requestId, startMs) as Array<{ type: string; time: string; record: unknown }>;
+  const logs = all.filter((e) => e.type === 'function').slice(0, 3);
+  if (marker !== undefined) logs[2] = { ...logs[2], record: `${logs[2].time}\t${requestId}\tINFO\t${marker}\n` };
+  const events: object[] = [all[0], ...logs, all.find((e) => e.type === 'platform.runtimeDone')!];
+  if (previousRequestId !== undefined) {
+    events.unshift((invocationEvents(previousRequestId, startMs - 20) as Array<{ type: string }>).find((e) => e.type === 'platform.report')!);
+  }
+  return Buffer.from(JSON.stringify(events));
+}
+
+/** `count` deliveries of `size` `function` log events each (of 100 invocations a batch, as written by a handler). */
+export function functionLogBatches(count: number, size = 1000, startMs = Date.now() - 60_000): Buffer[] {
+  return Array.from({ length: count }, (_, b) => {
+    const events: object[] = [];
+    for (let i = 0; events.length < size; i++) {
+      const all = invocationEvents(randomUUID(), startMs + (b * size + i) * 2);
+      for (const index of FUNCTION_EVENT_INDEXES) if (events.length < size) events.push(all[index]);
+    }
+    return Buffer.from(JSON.stringify(events));
+  });
+}
+
+/** The `platform.runtimeDone` of `requestId` alone. */
+export function runtimeDoneDelivery(requestId: string, startMs = Date.now()): Buffer {
+  return Buffer.from(JSON.stringify(invocationEvents(requestId, startMs).filter((e) => (e as { type: string }).type === 'platform.runtimeDone')));
+}

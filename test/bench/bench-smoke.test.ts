@@ -4,6 +4,7 @@
  * figures, they never fail on speed.
  */
 import { smokeContext } from './context';
+import { benchCpu } from './cpu';
 import { NO_CAP } from './cpu-cap';
 import { benchIngest } from './ingest';
 import { benchInit } from './init';
@@ -18,19 +19,31 @@ import { DEFAULT_LAYER_DIR } from '../../projenrc/bundle-extension';
 
 const ctx = smokeContext(DEFAULT_LAYER_DIR);
 
-function expectWellFormed(rows: readonly BenchRow[], bench: string, ids: readonly string[]): void {
-  expect(rows.map((r) => r.id)).toEqual(expect.arrayContaining([...ids]));
+/** What a row must carry besides its figures: a floor of the same run, a goal, both or neither. */
+type Shape = 'plain' | 'floor' | 'goal' | 'floor+goal';
+
+/**
+ * `shapes`: every row id the benchmark must produce (and no other), with what it carries. Every
+ * expectation applies to every row: none is skipped when a field is missing.
+ */
+function expectWellFormed(rows: readonly BenchRow[], bench: string, shapes: Readonly<Record<string, Shape>>): void {
+  expect(rows.map((r) => r.id).sort()).toEqual(Object.keys(shapes).sort());
   for (const row of rows) {
-    expect(row.bench).toBe(bench);
-    expect(row.cap).toBe(NO_CAP.label);
+    const shape = shapes[row.id];
+    expect({ id: row.id, bench: row.bench, cap: row.cap }).toEqual({ id: row.id, bench, cap: NO_CAP.label });
     expect(row.subject.n).toBeGreaterThan(0);
     for (const value of [row.subject.p50, row.subject.p90, row.subject.p99, row.subject.min, row.subject.max]) {
       expect(Number.isFinite(value)).toBe(true);
     }
     expect(row.subject.min).toBeLessThanOrEqual(row.subject.p50);
     expect(row.subject.p50).toBeLessThanOrEqual(row.subject.max);
-    if (row.floor) expect(Number.isFinite(row.floor.p50)).toBe(true);
-    if (row.goal) expect(typeof row.goal.met).toBe('boolean');
+    const floorP50 = shape.startsWith('floor') ? row.floor?.p50 : Number.NaN;
+    expect({ id: row.id, hasFloor: row.floor !== undefined, floorFinite: Number.isFinite(floorP50) }).toEqual({
+      id: row.id,
+      hasFloor: shape.startsWith('floor'),
+      floorFinite: shape.startsWith('floor'),
+    });
+    expect({ id: row.id, goal: typeof row.goal?.met }).toEqual({ id: row.id, goal: shape.endsWith('goal') ? 'boolean' : 'undefined' });
     const line = formatRow(row);
     expect(line.startsWith(`bench  ${row.id}`)).toBe(true);
     expect(line).not.toContain('NaN');
@@ -62,34 +75,67 @@ describe('statistics and output', () => {
 
 describe('each benchmark produces well-formed figures', () => {
   test('size', async () => {
-    expectWellFormed(await benchSize(ctx), 'size', ['size.node-runtime.zipped', 'size.node-runtime.unzipped']);
+    expectWellFormed(await benchSize(ctx), 'size', { 'size.node-runtime.zipped': 'goal', 'size.node-runtime.unzipped': 'plain' });
   });
 
   test('init', async () => {
-    expectWellFormed(await benchInit(ctx), 'init', ['init.floor', 'init.stdout', 'init.otlp']);
+    expectWellFormed(await benchInit(ctx), 'init', {
+      'init.floor': 'plain',
+      'init.stdout': 'floor+goal',
+      'init.stdout.register': 'floor',
+      'init.otlp': 'floor+goal',
+      'init.otlp.register': 'floor',
+    });
   });
 
   test('overhead', async () => {
-    expectWellFormed(await benchOverhead(ctx), 'overhead', [
-      'overhead.floor',
-      'overhead.adaptive.sink0ms',
-      'overhead.continuously.sink50ms',
-      'overhead.end-of-invocation.sink50ms',
-    ]);
+    expectWellFormed(await benchOverhead(ctx), 'overhead', {
+      'overhead.floor': 'plain',
+      'overhead.adaptive.sink0ms': 'floor+goal',
+      'overhead.adaptive.sink50ms': 'floor+goal',
+      'overhead.continuously.sink0ms': 'floor+goal',
+      'overhead.continuously.sink50ms': 'floor+goal',
+      'overhead.periodically.sink0ms': 'floor',
+      'overhead.periodically.sink50ms': 'floor',
+      'overhead.end-of-invocation.sink0ms': 'floor',
+      'overhead.end-of-invocation.sink50ms': 'floor',
+    });
   });
 
   test('ingest', async () => {
-    expectWellFormed(await benchIngest(ctx), 'ingest', ['ingest.listener', 'ingest.in-process.validate', 'ingest.e2e.otlp', 'ingest.e2e.otlp.default-interval']);
+    expectWellFormed(await benchIngest(ctx), 'ingest', {
+      'ingest.listener': 'floor+goal',
+      'ingest.in-process.validate': 'floor',
+      'ingest.e2e.otlp': 'goal',
+      'ingest.e2e.otlp.default-interval': 'plain',
+    });
   });
 
   test('memory', async () => {
     const rows = await benchMemory(ctx);
-    expectWellFormed(rows, 'memory', ['memory.idle', 'memory.after-100k', 'memory.outage.accepted', 'memory.outage.growth']);
+    expectWellFormed(rows, 'memory', {
+      'memory.idle': 'floor+goal',
+      'memory.after-100k': 'floor',
+      'memory.after-100k.peak': 'floor',
+      'memory.outage.accepted': 'goal',
+      'memory.outage.rss': 'plain',
+      'memory.outage.growth': 'plain',
+    });
     expect(rows.find((r) => r.id === 'memory.outage.accepted')?.goal?.met).toBe(true);
   });
 
   test('shutdown', async () => {
     const rows = await benchShutdown(ctx);
-    expectWellFormed(rows, 'shutdown', ['shutdown.floor', 'shutdown.full-queue.healthy-sink', 'shutdown.full-queue.hanging-sink']);
+    expectWellFormed(rows, 'shutdown', { 'shutdown.floor': 'plain', 'shutdown.full-queue.healthy-sink': 'floor+goal', 'shutdown.full-queue.hanging-sink': 'floor+goal' });
+  });
+
+  test('cpu', async () => {
+    const rows = await benchCpu(ctx);
+    expectWellFormed(rows, 'cpu', { 'cpu.invocation': 'floor+goal', 'cpu.log-event': 'floor+goal' });
+    // CPU time is read from the processes themselves: a floor that did the work used some.
+    for (const row of rows) {
+      const used = { id: row.id, floorUsedCpu: row.floor!.min > 0, subjectUsedCpu: row.subject.min > 0 };
+      expect(used).toEqual({ id: row.id, floorUsedCpu: true, subjectUsedCpu: true });
+    }
   });
 });

@@ -83,15 +83,48 @@ export class BenchProcess {
     return this.statusField('VmHWM');
   }
 
-  /** CPU time used so far (user + system), ms. */
+  /**
+   * CPU time used so far by all the process's threads (user + system), ms: the sum of every
+   * thread's `se.sum_exec_runtime` from /proc/<pid>/task/<tid>/sched (nanosecond precision; the
+   * V8 helper threads and libuv's pool, where zlib runs, included), or where that file does not
+   * exist, utime + stime of /proc/<pid>/stat (10 ms ticks). 0 once exited.
+   */
   cpuMs(): number {
+    const precise = this.schedCpuMs();
+    return precise ?? this.statCpuMs();
+  }
+
+  /** utime + stime of /proc/<pid>/stat, ms (clock ticks of 10 ms: USER_HZ is 100 on Linux). */
+  statCpuMs(): number {
     try {
       const stat = fs.readFileSync(`/proc/${this.pid}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // USER_HZ is 100 on Linux
+      return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
     } catch {
       return 0;
     }
+  }
+
+  private schedCpuMs(): number | undefined {
+    let tids: string[];
+    try {
+      tids = fs.readdirSync(`/proc/${this.pid}/task`);
+    } catch {
+      return undefined;
+    }
+    let sum = 0;
+    for (const tid of tids) {
+      let text: string;
+      try {
+        text = fs.readFileSync(`/proc/${this.pid}/task/${tid}/sched`, 'utf8');
+      } catch {
+        continue; // the thread ended between readdir and read
+      }
+      const match = /^se\.sum_exec_runtime\s*:\s*([\d.]+)/m.exec(text);
+      if (!match) return undefined;
+      sum += Number(match[1]);
+    }
+    return sum;
   }
 
   /** SIGKILL (if still running) and wait for the exit. */

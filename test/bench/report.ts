@@ -12,10 +12,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Summary } from './stats';
 
-export type BenchName = 'init' | 'overhead' | 'ingest' | 'memory' | 'size' | 'shutdown';
-export const BENCH_NAMES: readonly BenchName[] = ['init', 'overhead', 'ingest', 'memory', 'size', 'shutdown'];
+export type BenchName = 'init' | 'overhead' | 'ingest' | 'memory' | 'size' | 'shutdown' | 'cpu';
+export const BENCH_NAMES: readonly BenchName[] = ['init', 'overhead', 'ingest', 'memory', 'size', 'shutdown', 'cpu'];
 
-export type Unit = 'ms' | 'ev/s' | 'MiB' | 'KiB' | 'events';
+export type Unit = 'ms' | 'us' | 'ev/s' | 'MiB' | 'KiB' | 'events';
 
 export interface Goal {
   /** Human-readable, e.g. `p50<=floor+15ms`. */
