@@ -5,7 +5,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { EXTENSION_NAME } from './config/contract';
-import { BundledNodeJsOptions } from './nodejs-source';
+import type { BundledNodeJsOptions } from './nodejs-source';
 
 /** The Node.js major the bundled binary is documented and tested with. */
 export const BUNDLED_NODE_MAJOR = 22;
