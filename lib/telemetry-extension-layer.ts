@@ -253,7 +253,20 @@ export class TelemetryExtensionLayer extends Construct {
    * they are.
    */
   public attachToAll(scope: IConstruct): void {
+    // Layers per architecture are created when the app's root is visited, i.e. before any
+    // aspect below the root runs, so that other aspects (cdk-nag, Tags, ...) see them too.
+    const root = this.node.root;
+    Aspects.of(root).add({ visit: (node) => node === root && this.createLayersFor(scope) }, { priority: AspectPriority.MUTATING });
     Aspects.of(scope).add(new TelemetryAttachAspect(this), { priority: AspectPriority.MUTATING });
+  }
+
+  /** Creates the layer versions the compatible functions below `scope` will need. */
+  private createLayersFor(scope: IConstruct): void {
+    for (const fn of scope.node.findAll()) {
+      if (isAttachable(fn) && attachedLayerOf(fn) === undefined && this.problemWith(fn) === undefined) {
+        this.layerVersionFor(fn.architecture);
+      }
+    }
   }
 
   /**

@@ -1,10 +1,10 @@
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { assetDirOf, HANDLER_DIR, newStack, nodeFunction } from './helpers';
+import { tempDir } from './temp';
 import { NodeJsSource, TelemetryExtensionLayer } from '../../lib';
 import { binaryOf, ensureNodeBinaries } from '../support/node-binaries';
 
@@ -91,7 +91,7 @@ describe('NodeJsSource.bundled()', () => {
   });
 
   test('an explicit binary path is used as given', () => {
-    const fake = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'node-')), 'node');
+    const fake = path.join(tempDir('node-'), 'node');
     fs.writeFileSync(fake, '#!/bin/sh\necho fake\n', { mode: 0o755 });
     const stack = newStack('TestStack', { assetMetadata: true });
     new TelemetryExtensionLayer(stack, 'Telemetry', {
@@ -133,7 +133,7 @@ describe('NodeJsSource.bundled()', () => {
   });
 
   test('without the package, synth says exactly what to install and where', () => {
-    const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'app-'));
+    const empty = tempDir('app-');
     process.chdir(empty);
     const stack = newStack();
     const telemetry = new TelemetryExtensionLayer(stack, 'Telemetry', { nodeJs: NodeJsSource.bundled() });
