@@ -110,7 +110,8 @@ project.tasks.addEnvironment('JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION', '2
 // The extension has its own tsconfig (it is never seen by jsii): strict, Node 20, bundler resolution.
 new javascript.TypescriptConfig(project, {
   fileName: 'extension-src/tsconfig.json',
-  include: ['**/*.ts', '../lib/config/*.ts'],
+  // Only the contract is shared with the construct: no CDK-side file may reach the extension.
+  include: ['**/*.ts', '../lib/config/contract.ts'],
   compilerOptions: {
     rootDir: '..',
     target: 'ES2022',

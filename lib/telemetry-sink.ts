@@ -1,8 +1,8 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration, Stack, Token } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { IConstruct } from 'constructs';
 import type { BindWarning, Environment, SinkBindContext, SinkBinding } from './bindings';
-import { DEFAULTS, ENV, LIMITS, SinkKind } from './config/contract';
+import { DEFAULTS, ENV, isSecretArn, LIMITS, SinkKind } from './config/contract';
 import { durationMillis, numberString, validateHeaders, validateServiceName, validateUrl } from './config/validate';
 
 /** The OTLP/HTTP wire format (the values of `OTEL_EXPORTER_OTLP_PROTOCOL`). */
@@ -124,10 +124,10 @@ export abstract class TelemetrySink {
       endpoint: options.endpoint,
       headers: options.headers,
       headersSecret: options.headersSecret,
-      compression: options.compression ?? ExportCompression.GZIP,
+      compression: options.compression ?? (DEFAULTS.compression as ExportCompression),
       timeout: options.timeout,
     }, {
-      protocol: options.protocol ?? OtlpProtocol.HTTP_PROTOBUF,
+      protocol: options.protocol ?? (DEFAULTS.protocol as OtlpProtocol),
       serviceName: options.serviceName,
     });
   }
@@ -140,7 +140,7 @@ export abstract class TelemetrySink {
       endpoint: options.url,
       headers: options.headers,
       headersSecret: options.headersSecret,
-      compression: options.compression ?? ExportCompression.GZIP,
+      compression: options.compression ?? (DEFAULTS.compression as ExportCompression),
       timeout: options.timeout,
     });
   }
@@ -211,7 +211,15 @@ class EndpointSink extends TelemetrySink {
       validateHeaders('sink headers', s.headers);
       environment[ENV.SINK_HEADERS] = Stack.of(scope).toJsonString(s.headers);
     }
-    if (s.headersSecret) environment[ENV.SINK_HEADERS_SECRET_ARN] = s.headersSecret.secretArn;
+    if (s.headersSecret) {
+      const arn = s.headersSecret.secretArn;
+      if (!Token.isUnresolved(arn) && !isSecretArn(arn)) {
+        throw new Error(
+          `sink headersSecret must be a Secrets Manager secret with a complete ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>-<suffix>), got "${arn}" (\`headers_secret\` in Python)`,
+        );
+      }
+      environment[ENV.SINK_HEADERS_SECRET_ARN] = arn;
+    }
     const timeout = s.timeout
       ? durationMillis('sink timeout', s.timeout, LIMITS.sinkTimeoutMs) ?? s.timeout.toMilliseconds()
       : LIMITS.sinkTimeoutMs.default;
