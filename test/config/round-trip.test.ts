@@ -92,7 +92,11 @@ const LISTENERS: ListenerCase[] = [
     {
       port: LIMITS.port.default,
       types: DEFAULTS.types,
-      buffering: { maxItems: LIMITS.bufferingMaxItems.default, maxBytes: LIMITS.bufferingMaxBytes.default, timeoutMs: LIMITS.bufferingTimeoutMs.default },
+      buffering: {
+        maxItems: LIMITS.bufferingMaxItems.default,
+        maxBytes: LIMITS.bufferingMaxBytes.default,
+        timeoutMs: LIMITS.bufferingTimeoutMs.default,
+      },
       queue: { maxItems: LIMITS.queueMaxItems.default, maxBytes: LIMITS.queueMaxBytes.default },
     },
   ],
