@@ -21,6 +21,29 @@ const extensionBundledDeps = [
   '@opentelemetry/sdk-logs',
 ];
 
+/** The aws-cdk-lib the library declares as its minimum (peer dependency), tested by default. */
+const CDK_MINIMUM = '2.189.1';
+
+/** What both jest projects share. */
+const jestProject = {
+  // Tests run against the TypeScript sources, never stale jsii output next to them.
+  moduleFileExtensions: ['ts', 'tsx', 'js', 'mjs', 'cjs', 'jsx', 'json', 'node'],
+  snapshotSerializers: ['<rootDir>/test/setup/asset-hash-serializer.ts'],
+  // Builds the layer from extension-src/ so that every test run sees the current sources
+  // (a project's globalSetup runs when one of its tests does; the second run finds it built).
+  globalSetup: '<rootDir>/test/setup/global-setup.ts',
+  testMatch: [
+    '<rootDir>/@(lib|test)/**/*(*.)@(spec|test).ts?(x)',
+    '<rootDir>/@(lib|test)/**/__tests__/**/*.ts?(x)',
+    '<rootDir>/@(projenrc)/**/*(*.)@(spec|test).ts?(x)',
+    '<rootDir>/@(projenrc)/**/__tests__/**/*.ts?(x)',
+  ],
+  testPathIgnorePatterns: ['/node_modules/'],
+  clearMocks: true,
+  testTimeout: 60_000,
+  transform: { '^.+\\.[t]sx?$': ['ts-jest', { tsconfig: 'test/tsconfig.json' }] },
+};
+
 const project = new awscdk.AwsCdkConstructLibrary({
   name: 'cdk-telemetry-extension',
   description:
@@ -32,7 +55,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   license: 'Apache-2.0',
   stability: 'experimental',
 
-  cdkVersion: '2.189.1',
+  cdkVersion: CDK_MINIMUM,
   jsiiVersion: '~6.0.0',
   defaultReleaseBranch: 'main',
   packageManager: javascript.NodePackageManager.NPM,
@@ -83,12 +106,30 @@ const project = new awscdk.AwsCdkConstructLibrary({
     extraCliOptions: ['--json', '--outputFile=test-reports/jest-results.json'],
     jestConfig: {
       testTimeout: 60_000,
-      // Tests run against the TypeScript sources, never stale jsii output next to them.
-      moduleFileExtensions: ['ts', 'tsx', 'js', 'mjs', 'cjs', 'jsx', 'json', 'node'],
       coveragePathIgnorePatterns: ['/node_modules/', '/test/'],
-      snapshotSerializers: ['<rootDir>/test/setup/asset-hash-serializer.ts'],
-      // Builds the layer from extension-src/ so that every test run sees the current sources.
-      globalSetup: '<rootDir>/test/setup/global-setup.ts',
+      // Two projects in one run (one test-reports/jest-results.json): every test against the
+      // declared minimum aws-cdk-lib, and the construct tests plus a synth of the example app
+      // against the newest one (the npm alias aws-cdk-lib-latest).
+      projects: [
+        {
+          ...jestProject,
+          displayName: `aws-cdk-lib ${CDK_MINIMUM} (minimum)`,
+          // The newest aws-cdk-lib's own checks (its validation report) run in the other project only.
+          testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/latest-cdk/'],
+        },
+        {
+          ...jestProject,
+          displayName: 'aws-cdk-lib latest',
+          testMatch: ['<rootDir>/test/construct/**/*.test.ts', '<rootDir>/test/latest-cdk/**/*.test.ts'],
+          // Snapshots are recorded against the minimum; the latest project checks the same
+          // templates through assertions, not a second set of snapshots.
+          testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/construct/snapshot.test.ts'],
+          moduleNameMapper: {
+            '^aws-cdk-lib$': '<rootDir>/node_modules/aws-cdk-lib-latest',
+            '^aws-cdk-lib/(.*)$': '<rootDir>/node_modules/aws-cdk-lib-latest/$1',
+          },
+        },
+      ],
     },
   },
 

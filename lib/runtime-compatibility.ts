@@ -37,6 +37,8 @@ function versionOf(name: string, pattern: RegExp): number {
 
 /** Does the runtime run on Amazon Linux 2023 (glibc 2.34), where the official Node.js binaries start? */
 export function runsOnAmazonLinux2023(runtime: lambda.Runtime): boolean {
+  // `java17.al2023`, `provided.al2023`: the name says so, whatever the version.
+  if (runtime.name.endsWith('.al2023')) return true;
   return !AMAZON_LINUX_2_OR_OLDER.some((rule) => rule(runtime.name));
 }
 

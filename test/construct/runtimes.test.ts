@@ -67,9 +67,9 @@ describe('runtimes are judged by what they are, not by a list', () => {
   test.each([
     ['nodejs', false], ['nodejs16.x', false], ['nodejs18.x', false], ['nodejs20.x', true], ['nodejs26.x', true],
     ['python2.7', false], ['python3.11', false], ['python3.12', true], ['python3.14', true],
-    ['java8', false], ['java8.al2', false], ['java17', false], ['java21', true], ['java25', true],
+    ['java8', false], ['java8.al2', false], ['java8.al2023', true], ['java17.al2023', true], ['java17', false], ['java21', true], ['java25', true],
     ['dotnetcore3.1', false], ['dotnet6', false], ['dotnet8', true], ['dotnet10', true],
-    ['ruby2.7', false], ['ruby3.2', false], ['ruby3.3', true], ['ruby3.4', true],
+    ['ruby2.7', false], ['ruby3.2', false], ['ruby3.3', true], ['ruby3.4', true], ['ruby4.0', true], ['nodejs4.3-edge', false],
     ['go1.x', false], ['provided', false], ['provided.al2', false], ['provided.al2023', true],
     ['a-runtime-of-2030', true],
   ])('%s runs on Amazon Linux 2023: %p', (name, al2023) => {
