@@ -8,11 +8,11 @@ import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { NodeJsSource, TelemetryExtensionLayer, TelemetrySink } from '../../lib';
-import { tempDir } from '../construct/temp';
-import { EXAMPLE_STACK_NAME, synthExample } from '../example/app';
+import { NodeJsSource, TelemetryExtensionLayer, TelemetrySink } from '../../../lib';
+import { EXAMPLE_STACK_NAME, synthExample } from '../../example/app';
+import { tempDir } from '../temp';
 
-const HANDLER_DIR = path.join(__dirname, '..', 'fixtures', 'handler');
+const HANDLER_DIR = path.join(__dirname, '..', '..', 'fixtures', 'handler');
 
 interface Violation {
   readonly ruleName: string;
