@@ -137,8 +137,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
 
 // The layer folder is a build output: ignored by git, shipped in the npm package.
 // (Added after construction: projen drops patterns under /lib/ that it un-ignores itself.)
-project.gitignore.exclude('/lib/layer/', '/.tmp/', 'cdk.out/', '/test-reports/');
-for (const pattern of ['/extension-src/', '/.ci/', '/.tmp/', 'cdk.out/', '*.ts', '!*.d.ts', '!/lib/layer/**']) {
+project.gitignore.exclude('/lib/layer/', '/.tmp/', 'cdk.out/', '/test-reports/', '/.jsii.tabl.json');
+for (const pattern of ['/extension-src/', '/.ci/', '/.tmp/', '/rosetta/', '/.jsii.tabl.json', 'cdk.out/', '*.ts', '!*.d.ts', '!/lib/layer/**']) {
   project.addPackageIgnore(pattern);
 }
 
@@ -214,7 +214,11 @@ project.testTask.prependSpawn(project.tasks.tryFind('install:python')!);
 // Python bindings, built offline: pacmak generates the code only, then `python -m build` builds
 // wheel + sdist from the local pip mirror (the stock pacmak step wants PyPI, unreachable here).
 // Under CI=true projen's `package` runs only package:js, so .ci/run calls this task explicitly.
-project.tasks.tryFind('package:python')?.reset('jsii-pacmak -v --target python --code-only');
+// The docs' TypeScript examples are translated by jsii-rosetta (which compiles each against the
+// fixtures in rosetta/ and fails on any that does not) into the tablet pacmak writes into the
+// Python docstrings.
+project.tasks.tryFind('package:python')?.reset('jsii-rosetta extract --compile --fail .jsii');
+project.tasks.tryFind('package:python')?.exec('jsii-pacmak -v --target python --code-only --rosetta-tablet .jsii.tabl.json');
 project.tasks
   .tryFind('package:python')
   ?.exec('python3 -m build --no-isolation --skip-dependency-check --outdir . .', { cwd: 'dist/python' });

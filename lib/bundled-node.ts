@@ -6,6 +6,7 @@ import * as path from 'path';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { EXTENSION_NAME } from './config/contract';
 import type { BundledNodeJsOptions } from './nodejs-source';
+import { inPython } from './prop-names';
 
 /** The Node.js major the bundled binary is documented and tested with. */
 export const BUNDLED_NODE_MAJOR = 22;
@@ -26,7 +27,7 @@ export function resolveNodeBinary(architecture: lambda.Architecture, options: Bu
   const optionName = architecture.name === lambda.Architecture.ARM_64.name ? 'arm64BinaryPath' : 'x64BinaryPath';
   if (explicit !== undefined) {
     if (!isExecutableFile(explicit)) {
-      throw new Error(`NodeJsSource.bundled(): ${optionName} "${explicit}" is not an executable file`);
+      throw new Error(`NodeJsSource.bundled(): ${optionName} "${explicit}" is not an executable file${inPython(optionName)}`);
     }
     return path.resolve(explicit);
   }
@@ -46,7 +47,7 @@ export function resolveNodeBinary(architecture: lambda.Architecture, options: Bu
     `NodeJsSource.bundled() needs a Node.js binary for ${architecture.name} functions: run ` +
       `"npm install --save-dev --force ${pkg}@${BUNDLED_NODE_MAJOR}" in ${appDir} (the CDK app's directory; ` +
       `--force because the package is for ${architecture.name} Linux, not necessarily this machine), ` +
-      `or pass ${optionName} to NodeJsSource.bundled()`,
+      `or pass ${optionName} to NodeJsSource.bundled()${inPython(optionName)}`,
   );
 }
 

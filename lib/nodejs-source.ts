@@ -6,7 +6,7 @@ import { assertLayerBuilt } from './layer-asset';
 import { bundledNodeIncompatibility, functionRuntimeIncompatibility } from './runtime-compatibility';
 
 /**
- * Options of {@link NodeJsSource.bundled}.
+ * Options of `NodeJsSource.bundled()`.
  */
 export interface BundledNodeJsOptions {
   /**

@@ -130,7 +130,7 @@ const DEFAULT_LICENSE = 'Apache-2.0';
  * A Lambda layer with an extension that subscribes to the Lambda Telemetry API, validates every
  * event and exports it to a sink (OTLP/HTTP, JSON over HTTP, or stdout).
  *
- * Configuration travels as environment variables that {@link attachTo} sets on each function,
+ * Configuration travels as environment variables that `attachTo` sets on each function,
  * so one layer asset serves every configuration and token values (an endpoint from another
  * stack, say) work. Every prop is validated at synth time.
  *

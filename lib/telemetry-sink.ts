@@ -21,7 +21,7 @@ export enum ExportCompression {
   NONE = 'none',
 }
 
-/** Options of {@link TelemetrySink.otlp}. */
+/** Options of `TelemetrySink.otlp()`. */
 export interface OtlpSinkOptions {
   /**
    * The OTLP/HTTP base endpoint, as in `OTEL_EXPORTER_OTLP_ENDPOINT`: the extension appends
@@ -75,7 +75,7 @@ export interface OtlpSinkOptions {
   readonly serviceName?: string;
 }
 
-/** Options of {@link TelemetrySink.http}. */
+/** Options of `TelemetrySink.http()`. */
 export interface HttpSinkOptions {
   /** The URL the extension POSTs JSON batches of events to. An `http://` or `https://` URL. */
   readonly url: string;
