@@ -60,6 +60,14 @@ function isExecutableFile(file: string): boolean {
   }
 }
 
+/** The variable that moves the staging cache (tests point it at a folder they remove). */
+export const STAGING_DIR_VARIABLE = 'CDK_TELEMETRY_EXTENSION_STAGING_DIR';
+
+/** Where staged bundled layers are cached: `$CDK_TELEMETRY_EXTENSION_STAGING_DIR`, else the OS temp folder. */
+function stagingCache(): string {
+  return process.env[STAGING_DIR_VARIABLE] || path.join(os.tmpdir(), 'cdk-telemetry-extension');
+}
+
 export interface StagedLayer {
   readonly dir: string;
   /** Why the binary was not stripped, when it was not. */
@@ -78,7 +86,7 @@ export function stageBundledLayer(layerDir: string, binary: string, strip: boole
     .update(fingerprintDir(layerDir))
     .digest('hex')
     .slice(0, 24);
-  const dir = path.join(os.tmpdir(), 'cdk-telemetry-extension', `layer-${key}`);
+  const dir = path.join(stagingCache(), `layer-${key}`);
   const notStrippedFile = `${dir}.not-stripped`;
   // The folder appears by an atomic rename, so when it exists it is complete.
   if (!fs.existsSync(dir)) {
