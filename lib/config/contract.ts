@@ -54,6 +54,8 @@ export const ENV = {
   SINK_TIMEOUT_MS: 'TELEMETRY_EXTENSION_SINK_TIMEOUT_MS',
   /** `service.name` resource attribute; `OTEL_SERVICE_NAME` and the function name are fallbacks. */
   SERVICE_NAME: 'TELEMETRY_EXTENSION_SERVICE_NAME',
+  /** Set to `1` (by hand, never by `attachTo`) for the extension's debug log lines. */
+  DEBUG: 'TELEMETRY_EXTENSION_DEBUG',
 } as const;
 
 /** Telemetry API event types a subscription may name. */
@@ -102,6 +104,7 @@ export const LIMITS = {
   sinkTimeoutMs: { min: 1, max: 60000, default: 5000 } as IntRange,
 } as const;
 
+/** Defaults of the values that are not integer ranges (those are in {@link LIMITS}). */
 export const DEFAULTS = {
   types: ['platform'] as readonly TelemetryTypeName[],
   flushStrategy: 'adaptive' as FlushStrategyName,
@@ -115,6 +118,54 @@ export const DEFAULTS = {
  * from plaintext configuration (they would sit in the function's environment and template).
  */
 export const CREDENTIAL_HEADER_PATTERN = /(authori[sz]ation|api[-_]?key|token|secret|password|passwd|credential|cookie|signature|session)/i;
+
+/** RFC 9110 token: what an HTTP header name may contain. */
+export const HEADER_NAME_PATTERN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/** Is `name` a valid HTTP header name? */
+export function isHeaderName(name: string): boolean {
+  return HEADER_NAME_PATTERN.test(name);
+}
+
+/** Does the header name look like a credential (which must come from the headers secret)? */
+export function isCredentialHeaderName(name: string): boolean {
+  return CREDENTIAL_HEADER_PATTERN.test(name);
+}
+
+/** What a header value may not contain (it would split or end the request head). */
+export const HEADER_VALUE_FORBIDDEN = /[\r\n\0]/;
+
+/** What is wrong with `text` as an export endpoint, or undefined when it is fine. */
+export type UrlProblem = 'not-http-url' | 'credentials';
+
+/**
+ * Checks an export endpoint: an absolute `http://` or `https://` URL with a host and no
+ * `user:password@` (credentials belong in the headers secret, never in the environment).
+ */
+export function httpUrlProblem(text: string): UrlProblem | undefined {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return 'not-http-url';
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '') return 'not-http-url';
+  if (url.username !== '' || url.password !== '') return 'credentials';
+  return undefined;
+}
+
+/** Hides `user:password@` in a URL-like text before it goes into a message. */
+export function redactUserInfo(text: string): string {
+  return text.replace(/\/\/[^/@]*@/, '//***@');
+}
+
+/** A Secrets Manager secret ARN (partition, region, 12-digit account, secret name with its suffix). */
+export const SECRET_ARN_PATTERN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/;
+
+/** Is `text` a Secrets Manager secret ARN? */
+export function isSecretArn(text: string): boolean {
+  return SECRET_ARN_PATTERN.test(text);
+}
 
 /** Is `value` an integer within `range`? */
 export function inRange(value: number, range: IntRange): boolean {

@@ -158,3 +158,13 @@ describe('SINK_HEADERS', () => {
     expect(readConfig({ [ENV.SINK_HEADERS]: '{}' }).sink.headers).toEqual({});
   });
 });
+
+describe('rules shared with the construct (lib/config/contract.ts)', () => {
+  test('credentials in the endpoint URL are refused, as at synth, and never echoed', () => {
+    const error = errorOf({ [ENV.SINK]: 'otlp', [ENV.SINK_ENDPOINT]: 'https://user:hunter2@otel.example.com' });
+    expect(error.variable).toBe(ENV.SINK_ENDPOINT);
+    expect(error.message).toBe(
+      'TELEMETRY_EXTENSION_SINK_ENDPOINT must not embed credentials in the URL (got "https://***@otel.example.com"); put them in the Secrets Manager secret named by TELEMETRY_EXTENSION_SINK_HEADERS_SECRET_ARN',
+    );
+  });
+});
