@@ -32,6 +32,8 @@ const jestProject = {
   // Builds the layer from extension-src/ so that every test run sees the current sources
   // (a project's globalSetup runs when one of its tests does; the second run finds it built).
   globalSetup: '<rootDir>/test/setup/global-setup.ts',
+  // The run must leave the temp folder as it found it (test/setup/temp-check.ts).
+  globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
   testMatch: [
     '<rootDir>/@(lib|test)/**/*(*.)@(spec|test).ts?(x)',
     '<rootDir>/@(lib|test)/**/__tests__/**/*.ts?(x)',
@@ -80,6 +82,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'esbuild',
     'tsx',
     'protobufjs',
+    // protobufjs's 64-bit integers, used directly by the OTLP receiver (exact nanosecond times).
+    'long',
     // The official OTLP .proto files (its build/protos), for decoding in tests independently of the encoder.
     '@opentelemetry/otlp-grpc-exporter-base@0.38.0',
     'fast-check',
