@@ -160,6 +160,21 @@ describe('Lambda Managed Instances (a function on a capacity provider)', () => {
     expect(warningsOn(stack)).toEqual([expect.stringMatching(/^flushStrategy FlushStrategy.endOfInvocation\(\) of TestStack\/Telemetry cannot work here/)]);
   });
 
+  test('a SingletonFunction is judged by its function', () => {
+    const stack = newStack();
+    const singleton = new lambda.SingletonFunction(stack, 'Singleton', {
+      uuid: 'f7d4f730-4ee1-11e8-9c2d-fa7ae01bbebc',
+      runtime: lambda.Runtime.NODEJS_22_X,
+      handler: 'index.handler',
+      code: lambda.Code.fromInline('exports.handler = async () => ({})'),
+    });
+    new TelemetryExtensionLayer(stack, 'Telemetry', { flushStrategy: FlushStrategy.endOfInvocation() }).attachTo(singleton);
+    const cfn = stack.node.findAll().find((c): c is lambda.CfnFunction => c instanceof lambda.CfnFunction)!;
+    cfn.addPropertyOverride('CapacityProviderConfig', CAPACITY_PROVIDER);
+    expect(variablesOf(stack, 'SingletonLambda').TELEMETRY_EXTENSION_FLUSH_STRATEGY).toBe('continuously');
+    expect(warningsOn(stack, '/TestStack/Singleton')).toEqual([expect.stringContaining('[ack: cdk-telemetry-extension:managedInstancesFlushStrategy]')]);
+  });
+
   test('synthesizing twice warns once', () => {
     const stack = onManagedInstances({ flushStrategy: FlushStrategy.endOfInvocation() });
     const app = stack.node.root as App;
