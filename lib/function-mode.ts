@@ -35,7 +35,7 @@ export interface ModeAdjustment {
 }
 
 /**
- * Longest `buffering.timeout` that fits a SHUTDOWN on managed instances: the budget is 2 s, and
+ * Longest `buffering.timeout` that fits a SHUTDOWN on managed instances: the shutdown phase lasts 2 s, and
  * the extension waits for the reports of invocations still running for at most 60% of it
  * (extension-src/lifecycle/shutdown-plan.ts).
  */
@@ -97,7 +97,7 @@ export function modeAdjustment(mode: ExecutionMode, env: { readonly [key: string
     if (typeof bufferingMs === 'string' && !Token.isUnresolved(bufferingMs) && Number(bufferingMs) > MANAGED_INSTANCES_MAX_BUFFERING_MS) {
       warnings.push({
         id: 'cdk-telemetry-extension:managedInstancesBufferingTimeout',
-        message: `buffering.timeout of ${layer.layerPath} is ${bufferingMs} ms: on Lambda Managed Instances invocations can still be running when SHUTDOWN comes, and Lambda may hold their platform.report that long, while the extension can wait for them only within SHUTDOWN's 2-second budget. Those invocations are then exported without their report (duration and status as far as the extension saw them). Keep buffering.timeout at or below ${MANAGED_INSTANCES_MAX_BUFFERING_MS / 1000} second.`,
+        message: `buffering.timeout of ${layer.layerPath} is ${bufferingMs} ms: on Lambda Managed Instances invocations can still be running when SHUTDOWN comes, and Lambda may hold their platform.report that long, longer than the extension can wait for it before SHUTDOWN's deadline (at most 60% of the time left, about 1.2 s of a 2-second shutdown). Those invocations are then exported without their report (duration and status as far as the extension saw them). Keep buffering.timeout at or below ${MANAGED_INSTANCES_MAX_BUFFERING_MS / 1000} second.`,
       });
     }
   }

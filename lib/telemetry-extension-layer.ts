@@ -6,7 +6,7 @@ import { TelemetryBuffering } from './buffering';
 import { ENV_PREFIX, LIMITS } from './config/contract';
 import { listenerEnvironment } from './config/environment';
 import { FlushStrategy } from './flush-strategy';
-import { adaptToMode } from './function-mode';
+import { adaptToMode, LayerModeSettings } from './function-mode';
 import { functionEnvironment } from './function-settings';
 import { NodeJsSource } from './nodejs-source';
 import { OtlpReceiver } from './otlp-receiver';
@@ -176,7 +176,8 @@ export class TelemetryExtensionLayer extends Construct {
   private readonly receiver: OtlpReceiverBinding;
   /** What the extension reads: `environment` without the SDK's variables. */
   private readonly extensionEnvironment: Environment;
-  private readonly flushStrategyChosen: boolean;
+  /** What `adaptToMode` needs to adapt the configuration to a function's execution mode. */
+  private readonly modeSettings: LayerModeSettings;
   private readonly nodeJsBinding: NodeJsBinding;
   private readonly layerProps: TelemetryExtensionLayerProps;
   private readonly layers = new Map<string, lambda.LayerVersion>();
@@ -189,8 +190,8 @@ export class TelemetryExtensionLayer extends Construct {
     this.sink = (props.sink ?? TelemetrySink.stdout())._bind(this, { types: props.types ?? [] });
     const receiver = props.otlpReceiver ?? (this.sink.forwardsOtlp ? OtlpReceiver.http() : OtlpReceiver.disabled());
     this.receiver = receiver._bind(this, { listenerPort: props.port ?? LIMITS.port.default });
-    this.flushStrategyChosen = props.flushStrategy !== undefined;
     this.extensionEnvironment = { ...listener, ...this.flush.environment, ...this.sink.environment, ...this.receiver.environment };
+    this.modeSettings = { layerPath: this.node.path, environment: this.extensionEnvironment, flushStrategyChosen: props.flushStrategy !== undefined };
     this.environment = { ...this.extensionEnvironment, ...this.receiver.sdkEnvironment };
     for (const warning of [...this.sink.warnings, ...this.flush.warnings]) {
       Annotations.of(this).addWarningV2(warning.id, warning.message);
@@ -345,7 +346,7 @@ export class TelemetryExtensionLayer extends Construct {
     for (const [key, value] of Object.entries({ ...this.extensionEnvironment, ...sdk })) {
       fn.addEnvironment(key, value);
     }
-    adaptToMode(fn, { layerPath: this.node.path, environment: this.extensionEnvironment, flushStrategyChosen: this.flushStrategyChosen });
+    adaptToMode(fn, this.modeSettings);
     const secret = this.sink.headersSecret;
     if (secret && fn.role) {
       secret.grantRead(fn.role);

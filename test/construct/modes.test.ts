@@ -107,7 +107,7 @@ describe('Lambda Managed Instances (a function on a capacity provider)', () => {
   test('buffering.timeout above 1 second: a warning about reports lost at SHUTDOWN', () => {
     const stack = onManagedInstances({ buffering: { timeout: Duration.seconds(3) }, flushStrategy: FlushStrategy.continuously(Duration.seconds(1)) });
     expect(warningsOn(stack)).toEqual([
-      'buffering.timeout of TestStack/Telemetry is 3000 ms: on Lambda Managed Instances invocations can still be running when SHUTDOWN comes, and Lambda may hold their platform.report that long, while the extension can wait for them only within SHUTDOWN\'s 2-second budget. Those invocations are then exported without their report (duration and status as far as the extension saw them). Keep buffering.timeout at or below 1 second. [ack: cdk-telemetry-extension:managedInstancesBufferingTimeout]',
+      'buffering.timeout of TestStack/Telemetry is 3000 ms: on Lambda Managed Instances invocations can still be running when SHUTDOWN comes, and Lambda may hold their platform.report that long, longer than the extension can wait for it before SHUTDOWN\'s deadline (at most 60% of the time left, about 1.2 s of a 2-second shutdown). Those invocations are then exported without their report (duration and status as far as the extension saw them). Keep buffering.timeout at or below 1 second. [ack: cdk-telemetry-extension:managedInstancesBufferingTimeout]',
     ]);
   });
 
