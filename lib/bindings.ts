@@ -26,6 +26,11 @@ export interface SinkBinding {
   readonly environment: Environment;
   /** A secret every attached function's role must be able to read. */
   readonly headersSecret?: secretsmanager.ISecret;
+  /**
+   * Does the sink send OpenTelemetry data (OTLP) on? Then the OTLP receiver for the function's
+   * own telemetry is on by default.
+   */
+  readonly forwardsOtlp: boolean;
   readonly warnings: readonly BindWarning[];
 }
 
@@ -41,6 +46,23 @@ export interface FlushBinding {
   /** Does the strategy hold an invocation's end until it has exported (billed time)? */
   readonly blocksInvocations: boolean;
   readonly warnings: readonly BindWarning[];
+}
+
+/** What the construct tells an OTLP receiver when binding it. */
+export interface OtlpReceiverBindContext {
+  /** The Telemetry API listener's port (a token when unresolved), which the receiver must not share. */
+  readonly listenerPort: number;
+}
+
+/** What an OTLP receiver contributes. */
+export interface OtlpReceiverBinding {
+  /** What the extension reads (the receiver's port; empty when disabled). */
+  readonly environment: Environment;
+  /**
+   * What the function's OpenTelemetry SDK reads to export to the receiver
+   * (`OTEL_EXPORTER_OTLP_*`; empty when disabled). The function's own values win.
+   */
+  readonly sdkEnvironment: Environment;
 }
 
 /** A layer folder to publish, for one architecture or all. */

@@ -1,12 +1,16 @@
 import { Annotations, AspectPriority, Aspects, IAspect, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct, IConstruct } from 'constructs';
-import type { FlushBinding, NodeJsBinding, SinkBinding } from './bindings';
+import type { Environment, FlushBinding, NodeJsBinding, OtlpReceiverBinding, SinkBinding } from './bindings';
 import { TelemetryBuffering } from './buffering';
-import { ENV_PREFIX } from './config/contract';
+import { ENV_PREFIX, LIMITS } from './config/contract';
 import { listenerEnvironment } from './config/environment';
 import { FlushStrategy } from './flush-strategy';
+import { adaptToMode, LayerModeSettings } from './function-mode';
+import { functionEnvironment } from './function-settings';
 import { NodeJsSource } from './nodejs-source';
+import { OtlpReceiver } from './otlp-receiver';
+import { sdkEnvironmentFor } from './otlp-sdk-environment';
 import { TelemetryQueueLimits } from './queue-limits';
 import { AttachableFunction, incompatibility, isAttachable } from './runtime-compatibility';
 import { TelemetrySink } from './telemetry-sink';
@@ -111,6 +115,17 @@ export interface TelemetryExtensionLayerProps {
    * @default NodeJsSource.functionRuntime()
    */
   readonly nodeJs?: NodeJsSource;
+
+  /**
+   * The extension's local OTLP/HTTP receiver for the function's own telemetry. With one,
+   * `attachTo` sets `OTEL_EXPORTER_OTLP_ENDPOINT` and `OTEL_EXPORTER_OTLP_PROTOCOL` on the
+   * function so that its OpenTelemetry SDK exports to the extension (the function's own values
+   * are kept, with a warning).
+   *
+   * @default - `OtlpReceiver.http()` (port 4318) when the sink forwards OTLP
+   * (`TelemetrySink.otlp()`), else `OtlpReceiver.disabled()`
+   */
+  readonly otlpReceiver?: OtlpReceiver;
 }
 
 /**
@@ -144,8 +159,9 @@ const DEFAULT_LICENSE = 'Apache-2.0';
 export class TelemetryExtensionLayer extends Construct {
 
   /**
-   * The environment variables that configure the extension, for wiring a function by hand
-   * (with `addLayers` and `addEnvironment`). `attachTo` sets them for you.
+   * The environment variables that configure the extension, and with an OTLP receiver those
+   * that point the function's OpenTelemetry SDK at it (`OTEL_EXPORTER_OTLP_*`), for wiring a
+   * function by hand (with `addLayers` and `addEnvironment`). `attachTo` sets them for you.
    */
   public readonly environment: { [key: string]: string };
 
@@ -157,6 +173,11 @@ export class TelemetryExtensionLayer extends Construct {
 
   private readonly sink: SinkBinding;
   private readonly flush: FlushBinding;
+  private readonly receiver: OtlpReceiverBinding;
+  /** What the extension reads: `environment` without the SDK's variables. */
+  private readonly extensionEnvironment: Environment;
+  /** What `adaptToMode` needs to adapt the configuration to a function's execution mode. */
+  private readonly modeSettings: LayerModeSettings;
   private readonly nodeJsBinding: NodeJsBinding;
   private readonly layerProps: TelemetryExtensionLayerProps;
   private readonly layers = new Map<string, lambda.LayerVersion>();
@@ -167,7 +188,11 @@ export class TelemetryExtensionLayer extends Construct {
     const listener = listenerEnvironment(props);
     this.flush = (props.flushStrategy ?? FlushStrategy.adaptive())._bind(this, { bufferingTimeout: props.buffering?.timeout });
     this.sink = (props.sink ?? TelemetrySink.stdout())._bind(this, { types: props.types ?? [] });
-    this.environment = { ...listener, ...this.flush.environment, ...this.sink.environment };
+    const receiver = props.otlpReceiver ?? (this.sink.forwardsOtlp ? OtlpReceiver.http() : OtlpReceiver.disabled());
+    this.receiver = receiver._bind(this, { listenerPort: props.port ?? LIMITS.port.default });
+    this.extensionEnvironment = { ...listener, ...this.flush.environment, ...this.sink.environment, ...this.receiver.environment };
+    this.modeSettings = { layerPath: this.node.path, environment: this.extensionEnvironment, flushStrategyChosen: props.flushStrategy !== undefined };
+    this.environment = { ...this.extensionEnvironment, ...this.receiver.sdkEnvironment };
     for (const warning of [...this.sink.warnings, ...this.flush.warnings]) {
       Annotations.of(this).addWarningV2(warning.id, warning.message);
     }
@@ -317,9 +342,11 @@ export class TelemetryExtensionLayer extends Construct {
   private attach(fn: AttachableFunction): void {
     Object.defineProperty(fn, ATTACHED_LAYER, { value: this.node.path, enumerable: false });
     fn.addLayers(this.layerVersionFor(fn.architecture));
-    for (const [key, value] of Object.entries(this.environment)) {
+    const sdk = sdkEnvironmentFor(fn, functionEnvironment(fn), this.receiver.sdkEnvironment, this.node.path);
+    for (const [key, value] of Object.entries({ ...this.extensionEnvironment, ...sdk })) {
       fn.addEnvironment(key, value);
     }
+    adaptToMode(fn, this.modeSettings);
     const secret = this.sink.headersSecret;
     if (secret && fn.role) {
       secret.grantRead(fn.role);
@@ -330,19 +357,6 @@ export class TelemetryExtensionLayer extends Construct {
       );
     }
   }
-}
-
-/**
- * The environment variables a function already has, read from its CloudFormation resource
- * (`lambda.Function` has no public getter; a `SingletonFunction`'s function is the stack's
- * child named by its `constructName`).
- */
-function functionEnvironment(fn: AttachableFunction): { [key: string]: unknown } {
-  const target = fn instanceof lambda.SingletonFunction ? Stack.of(fn).node.tryFindChild(fn.constructName) : fn;
-  const cfn = target?.node.defaultChild;
-  if (!(cfn instanceof lambda.CfnFunction)) return {};
-  const environment = Stack.of(fn).resolve(cfn.environment) as { variables?: { [key: string]: unknown } } | undefined;
-  return environment?.variables ?? {};
 }
 
 /**

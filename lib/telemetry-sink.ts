@@ -168,7 +168,7 @@ class StdoutSink extends TelemetrySink {
           'The stdout sink with TelemetryType.FUNCTION writes every function log line to CloudWatch Logs a second time. Use an OTLP or HTTP sink, or drop FUNCTION from types.',
       });
     }
-    return { environment: { [ENV.SINK]: DEFAULTS.sink }, warnings };
+    return { environment: { [ENV.SINK]: DEFAULTS.sink }, forwardsOtlp: false, warnings };
   }
 }
 
@@ -228,6 +228,6 @@ class EndpointSink extends TelemetrySink {
       validateServiceName(this.otlp.serviceName);
       environment[ENV.SERVICE_NAME] = this.otlp.serviceName;
     }
-    return { environment, headersSecret: s.headersSecret, warnings: [] };
+    return { environment, headersSecret: s.headersSecret, forwardsOtlp: this.otlp !== undefined, warnings: [] };
   }
 }
