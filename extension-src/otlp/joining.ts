@@ -166,7 +166,9 @@ export class TraceJoiner {
     this.settle(out, true);
   }
 
-  private route(known: Known | undefined, spans: ReadableSpan[], logs: ReadableLogRecord[], final: boolean, nowMs: number, out: PlatformRecords): void {
+  private route(
+    known: Known | undefined, spans: ReadableSpan[], logs: ReadableLogRecord[], final: boolean, nowMs: number, out: PlatformRecords,
+  ): void {
     if (!known) {
       out.spans.push(...spans);
       out.logs.push(...logs);
@@ -200,7 +202,9 @@ export class TraceJoiner {
     }
   }
 
-  private emit(spans: readonly ReadableSpan[], logs: readonly ReadableLogRecord[], inv: InvocationContext, root: FunctionRoot | null, out: PlatformRecords): void {
+  private emit(
+    spans: readonly ReadableSpan[], logs: readonly ReadableLogRecord[], inv: InvocationContext, root: FunctionRoot | null, out: PlatformRecords,
+  ): void {
     if (root === null) {
       out.spans.push(...spans);
       out.logs.push(...logs);
