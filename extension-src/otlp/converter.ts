@@ -138,7 +138,8 @@ export class OtlpConverter {
    * the two). Never throws on event content (bad values are skipped).
    */
   convert(events: readonly ParsedEvent[], functionItems: readonly FunctionTelemetry[] = [], options: ConvertOptions = {}): OtlpBatch {
-    const out: OtlpBatch = { spans: [], metrics: new BatchMetrics(), logs: [], contributions: [], forward: passThrough(functionItems, this.resourceAttributes) };
+    const forward = passThrough(functionItems, this.resourceAttributes);
+    const out: OtlpBatch = { spans: [], metrics: new BatchMetrics(), logs: [], contributions: [], forward };
     for (const item of functionItems) if (item.signal === 'traces') this.joiner.functionSpans(item.resourceSpans);
     for (const event of events) out.contributions.push(this.convertOne(event, out));
     const records = { spans: out.spans, logs: out.logs };

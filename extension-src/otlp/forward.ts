@@ -21,7 +21,11 @@ export function emptyForward(): ForwardedTelemetry {
 }
 
 /** `items` into `out` (appended), resources merged with `extensionResource`. */
-export function passThrough(items: readonly FunctionTelemetry[], extensionResource: Readonly<ResourceAttributes>, out: ForwardedTelemetry = emptyForward()): ForwardedTelemetry {
+export function passThrough(
+  items: readonly FunctionTelemetry[],
+  extensionResource: Readonly<ResourceAttributes>,
+  out: ForwardedTelemetry = emptyForward(),
+): ForwardedTelemetry {
   for (const item of items) {
     switch (item.signal) {
       case 'traces':

@@ -68,6 +68,6 @@ function rootOf(span: Span, sameRequest: ReadonlySet<string>): FunctionRoot | un
   const localRoot = parent === '' || (server && !sameRequest.has(parent));
   if (requestId === undefined && !localRoot) return undefined;
   // W3C flags: the low byte of `flags` (sampled = 1); an SDK that sends none exported a sampled span.
-  const traceFlags = (span.flags ?? 0) & 0xff || 1;
+  const traceFlags = (span.flags ?? 0) % 256 || 1;
   return { traceId, spanId, traceFlags, server, startMs: nanosToMs(span.startTimeUnixNano), requestId };
 }

@@ -302,7 +302,8 @@ describe('the bounded wait', () => {
     const { p } = instrumented({ now: T0 + 60_000 }, { maxHeldInvocations: 2 });
     const ids = [REQ1, REQ2, 'a0000000-0000-0000-0000-000000000004'];
     const at = (i: number) => T0 + i * 100;
-    const batch = p.convert(parse(ids.flatMap((id, i) => [raw.start(at(i), id), raw.runtimeDone(at(i) + 50, id, 50), raw.report(at(i) + 51, id, 50)])));
+    const events = ids.flatMap((id, i) => [raw.start(at(i), id), raw.runtimeDone(at(i) + 50, id, 50), raw.report(at(i) + 51, id, 50)]);
+    const batch = p.convert(parse(events));
     expect(batch.spans.filter((s) => s.name === 'orders-api').map((s) => s.attributes['faas.invocation_id'])).toEqual([REQ1]);
     expect(p.heldInvocations).toBe(2);
     const drained = p.drainBatch(T0 + 61_000);
