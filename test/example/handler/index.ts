@@ -4,11 +4,13 @@
  * OTLP/HTTP protobuf exporter to `OTEL_EXPORTER_OTLP_ENDPOINT` (what `attachTo` sets: the
  * extension's OTLP receiver) and flushed before the handler returns, as a Lambda function must
  * (it is frozen afterwards). Without that variable the spans are made but not exported.
+ * With X-Ray active tracing (`_X_AMZN_TRACE_ID`, set by the runtime per invocation) the handler
+ * span continues that trace, as the SDK's X-Ray propagator would.
  *
  * It succeeds, fails, is slow, crashes or hangs (a timeout) depending on `event.action`.
  * Bundled with its node_modules by the example app (../app.ts) with esbuild.
  */
-import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, TraceFlags, type Context } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { BatchSpanProcessor, NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 
@@ -18,6 +20,16 @@ const provider = new NodeTracerProvider({
 });
 provider.register();
 const tracer = trace.getTracer('example-function', '1.0.0');
+
+/** The invocation's X-Ray trace as the handler span's remote parent (`Root=1-8hex-24hex;Parent=16hex;Sampled=0|1`). */
+function xrayParent(header: string | undefined): Context {
+  const fields = new Map((header ?? '').split(';').map((part) => part.trim().split('=') as [string, string]));
+  const root = /^1-([0-9a-f]{8})-([0-9a-f]{24})$/.exec(fields.get('Root') ?? '');
+  const parent = fields.get('Parent') ?? '';
+  if (!root || !/^[0-9a-f]{16}$/.test(parent)) return ROOT_CONTEXT;
+  const traceFlags = fields.get('Sampled') === '0' ? TraceFlags.NONE : TraceFlags.SAMPLED;
+  return trace.setSpanContext(ROOT_CONTEXT, { traceId: root[1] + root[2], spanId: parent, traceFlags, isRemote: true });
+}
 
 interface ExampleEvent {
   readonly action?: 'ok' | 'fail' | 'slow' | 'crash' | 'hang';
@@ -64,7 +76,7 @@ export async function handler(event: ExampleEvent | undefined, context: { awsReq
     return await tracer.startActiveSpan('handler', {
       kind: SpanKind.SERVER,
       attributes: { 'faas.invocation_id': context.awsRequestId, 'faas.trigger': 'other' },
-    }, async (span) => {
+    }, xrayParent(process.env._X_AMZN_TRACE_ID), async (span) => {
       try {
         await work(action);
         if (action === 'fail') {
