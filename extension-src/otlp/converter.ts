@@ -34,7 +34,7 @@ import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { emptyForward, passThrough, type ForwardedTelemetry } from './forward';
+import { emptyForward, passThrough, type Forward } from './forward';
 import { invocationAttributes, invocationContext, type InvocationContext } from './invocation-context';
 import { InvocationTable } from './invocations';
 import { DEFAULT_JOIN_LIMITS, TraceJoiner, type JoinLimits } from './joining';
@@ -80,7 +80,7 @@ export interface OtlpBatch {
    */
   readonly contributions: Signals[];
   /** The function's own data of this batch, resources merged, to send with the platform's. */
-  readonly forward: ForwardedTelemetry;
+  readonly forward: Forward;
 }
 
 /** How an invocation ended, from its runtimeDone or report. */
@@ -110,7 +110,12 @@ export class OtlpConverter {
     this.phases = new Phases(this.spans, this.ids);
     this.logs = new LogRecordBuilder(options.resource, options.scope);
     this.joiner = new TraceJoiner({ ...DEFAULT_JOIN_LIMITS, ...options.joinLimits }, options.now ?? Date.now);
-    this.resourceAttributes = options.resource.attributes as ResourceAttributes;
+    // The extension's attributes that can fill in the function's (strings and numbers).
+    const attributes: ResourceAttributes = {};
+    for (const [key, value] of Object.entries(options.resource.attributes)) {
+      if (typeof value === 'string' || typeof value === 'number') attributes[key] = value;
+    }
+    this.resourceAttributes = attributes;
   }
 
   /** Invocations whose platform records wait for the function's span. */

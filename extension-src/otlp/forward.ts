@@ -10,13 +10,13 @@ import type { ResourceLogs, ResourceMetrics, ResourceSpans } from '../receiver/o
 import type { ResourceAttributes } from '../sinks/resource';
 
 /** The function's data of one batch, by signal. */
-export interface ForwardedTelemetry {
+export interface Forward {
   readonly traces: ResourceSpans[];
   readonly metrics: ResourceMetrics[];
   readonly logs: ResourceLogs[];
 }
 
-export function emptyForward(): ForwardedTelemetry {
+export function emptyForward(): Forward {
   return { traces: [], metrics: [], logs: [] };
 }
 
@@ -24,8 +24,8 @@ export function emptyForward(): ForwardedTelemetry {
 export function passThrough(
   items: readonly FunctionTelemetry[],
   extensionResource: Readonly<ResourceAttributes>,
-  out: ForwardedTelemetry = emptyForward(),
-): ForwardedTelemetry {
+  out: Forward = emptyForward(),
+): Forward {
   for (const item of items) {
     switch (item.signal) {
       case 'traces':
