@@ -5,12 +5,15 @@
  * receiver gets (decoded with the official OTLP schema) must hold, per invocation, one tree: the
  * function's spans and the platform's (the invocation span, its runtime phases, the cold start's
  * init), one SERVER span, every parent exported but the root's (none, or the X-Ray `Parent`).
- * Cold and warm, success, error, timeout, with and without an X-Ray trace header.
+ * Cold and warm, success, error, timeout, with and without an X-Ray trace header; and a Python
+ * function exporting with the official opentelemetry-proto classes (trace context from
+ * `_X_AMZN_TRACE_ID`) with the same layer.
  */
 import { randomBytes } from 'node:crypto';
 import { runExample, type ExampleRun } from './harness';
 import { invocationTrace, isPlatformSpan } from '../demo/waterfall';
 import { freePort } from '../support/free-port';
+import { pythonOtlpFunction } from '../support/function-fixtures';
 import type { DecodedSpan } from '../support/otlp-receiver';
 
 interface Step {
@@ -62,20 +65,22 @@ function tree(spans: readonly DecodedSpan[], rootParent: string | undefined): Re
 
 const PLATFORM = 'platform:telemetry-example';
 
+/** The function's SDK exports to the extension's receiver, on a free port (the host is shared here). */
+async function receiverEnv(): Promise<Record<string, string>> {
+  const receiverPort = await freePort();
+  return {
+    TELEMETRY_EXTENSION_OTLP_RECEIVER_PORT: String(receiverPort),
+    OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${receiverPort}`,
+    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+  };
+}
+
 describe('an instrumented invocation is one trace with the platform spans in it', () => {
   let run: ExampleRun;
   const done: Done[] = [];
 
   beforeAll(async () => {
-    // The function's SDK exports to the extension's receiver, on a free port (the host is shared here).
-    const receiverPort = await freePort();
-    run = await runExample({
-      env: {
-        TELEMETRY_EXTENSION_OTLP_RECEIVER_PORT: String(receiverPort),
-        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${receiverPort}`,
-        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
-      },
-    });
+    run = await runExample({ env: await receiverEnv() });
     for (const step of STEPS) {
       const xray = step.xray ? xrayHeader() : undefined;
       const result = await run.emulator.invoke({ action: step.action }, { traceHeader: xray?.header });
@@ -146,6 +151,51 @@ describe('an instrumented invocation is one trace with the platform spans in it'
       const records = run.receiver.logs().filter((l) => l.attributes['faas.invocation_id'] === d.requestId && l.scope.name === 'telemetry-extension');
       expect(records.map((r) => r.attributes['aws.lambda.log.source'])).toEqual(expect.arrayContaining(['function', 'platform.report']));
       expect(new Set(records.map((r) => r.traceId))).toEqual(new Set([traceId]));
+    }
+  });
+});
+
+describe('a Python function (official opentelemetry-proto classes) is joined the same way', () => {
+  let run: ExampleRun;
+  const done: Done[] = [];
+
+  beforeAll(async () => {
+    const fn = pythonOtlpFunction();
+    run = await runExample({ env: await receiverEnv(), emulator: { handlerDir: fn.dir, handler: fn.handler, runtimeCommand: fn.runtimeCommand } });
+    const steps: Array<Step & { event: object }> = [
+      { name: 'cold success', action: 'ok', xray: false, event: {} },
+      { name: 'warm success, X-Ray', action: 'ok', xray: true, event: {} },
+      { name: 'warm error, X-Ray', action: 'fail', xray: true, event: { fail: true } },
+    ];
+    for (const step of steps) {
+      const xray = step.xray ? xrayHeader() : undefined;
+      const result = await run.emulator.invoke(step.event, { traceHeader: xray?.header });
+      done.push({ step, requestId: result.requestId, status: result.status, xray });
+    }
+    await run.emulator.shutdown();
+    await run.receiver.waitUntil(
+      () => run.receiver.logs().filter((l) => l.attributes['aws.lambda.log.source'] === 'platform.report').length >= steps.length,
+      'a REPORT record per invocation',
+    );
+  }, 90_000);
+
+  afterAll(async () => {
+    await run?.close();
+  });
+
+  test('each invocation is one tree under the handler span, in the X-Ray trace when there is one', () => {
+    expect(done.map((d) => d.status)).toEqual(['success', 'success', 'error']);
+    for (const d of done) {
+      const spans = invocationTrace(run.receiver.spans(), d.requestId);
+      const shape = tree(spans, d.xray?.parentId);
+      expect(shape).toMatchObject({
+        'function:handler': '(root)',
+        'function:work': 'function:handler',
+        [PLATFORM]: 'function:handler',
+        'platform:responseLatency': PLATFORM,
+      });
+      expect('platform:init' in shape).toBe(d.step.name.startsWith('cold'));
+      if (d.xray) expect(spans[0].traceId).toBe(d.xray.traceId);
     }
   });
 });
