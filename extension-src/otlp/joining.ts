@@ -184,6 +184,8 @@ export class TraceJoiner {
         spans = [...held.spans, ...spans];
         logs = [...held.logs, ...logs];
       }
+      // The invocation span went out on its own: its later records (the REPORT) follow it.
+      if (root === undefined && spans.some((s) => s.spanContext().spanId === known.inv.spanId)) this.decide(requestId, null);
       this.emit(spans, logs, known.inv, root ?? null, out);
       return;
     }

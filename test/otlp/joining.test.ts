@@ -278,6 +278,18 @@ describe('the bounded wait', () => {
     expect(p.joinCounts).toEqual({ joined: 0, unjoined: 1 });
   });
 
+  test('spans that arrive only after the invocation span went out alone do not move its later REPORT record', () => {
+    const fn = new FunctionSdk();
+    const p = converter();
+    // Cold start, not known to be instrumented yet: the platform span goes out alone at once.
+    const first = p.convert(parse([...coldStart(REQ1), raw.runtimeDone(T0 + 150, REQ1, 50)]));
+    const platformTrace = first.spans.find((s) => s.name === 'orders-api')!.spanContext().traceId;
+    fn.invoke({ requestId: REQ1, startMs: T0 + 102, endMs: T0 + 140 });
+    const second = p.convert(parse([raw.report(T0 + 151, REQ1, 50)]), [fn.traces()]);
+    expect(second.logs.map((l) => l.spanContext?.traceId)).toEqual([platformTrace]);
+    expect(p.heldInvocations).toBe(0);
+  });
+
   test('a final convert (about to freeze) holds nothing', () => {
     const { p } = instrumented({ now: T0 + 60_000 });
     const batch = p.convert(parse([...coldStart(REQ1), raw.runtimeDone(T0 + 150, REQ1, 50)]), [], { final: true });
