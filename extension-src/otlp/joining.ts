@@ -71,7 +71,7 @@ type Decision = FunctionRoot | null;
 export class TraceJoiner {
   /** Invocations joined with the function's trace so far. */
   joined = 0;
-  /** Invocations whose records went out on their own after waiting in vain. */
+  /** Invocations of an instrumented function whose records went out on their own (no function span in time). */
   unjoined = 0;
   private instrumented = false;
   private readonly keyed = new Map<string, FunctionRoot>();
@@ -258,7 +258,7 @@ export class TraceJoiner {
   private decide(requestId: string, decision: Decision): void {
     if (this.decisions.has(requestId) && this.decisions.get(requestId) !== null) return;
     if (decision) this.joined++;
-    else this.unjoined++;
+    else if (this.instrumented) this.unjoined++;
     this.decisions.set(requestId, decision);
     trim(this.decisions, this.limits.maxRemembered);
   }
