@@ -7,7 +7,7 @@
  */
 import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, TraceFlags, type Attributes } from '@opentelemetry/api';
 import { SeverityNumber } from '@opentelemetry/api-logs';
-import { ProtobufLogsSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { JsonTraceSerializer, ProtobufLogsSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { LoggerProvider, type LogRecordProcessor, type SdkLogRecord } from '@opentelemetry/sdk-logs';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
@@ -75,12 +75,12 @@ export class FunctionSdk {
     return { traceId: handler.spanContext().traceId, spanId: handler.spanContext().spanId };
   }
 
-  /** What a forceFlush sends now: the finished spans as the receiver decodes them. */
-  traces(): FunctionTraces {
+  /** What a forceFlush sends now (OTLP/HTTP protobuf, or JSON): the finished spans as the receiver decodes them. */
+  traces(encoding: 'protobuf' | 'json' = 'protobuf'): FunctionTraces {
     const finished = this.spans.getFinishedSpans();
     this.spans.reset();
-    const body = ProtobufTraceSerializer.serializeRequest(finished) as Uint8Array;
-    return { source: 'function', signal: 'traces', items: finished.length, receivedAtMs: Date.now(), encoding: 'protobuf', resourceSpans: decodeRequest('traces', 'protobuf', body).resourceSpans };
+    const body = (encoding === 'json' ? JsonTraceSerializer : ProtobufTraceSerializer).serializeRequest(finished) as Uint8Array;
+    return { source: 'function', signal: 'traces', items: finished.length, receivedAtMs: Date.now(), encoding, resourceSpans: decodeRequest('traces', encoding, body).resourceSpans };
   }
 
   /** The finished log records as the receiver decodes them. */

@@ -193,6 +193,13 @@ describe('an instrumented invocation is one trace', () => {
     expect(tree(allSpans(batch), ids.traceId)).toEqual(JOINED_COLD);
   });
 
+  test('an SDK exporting OTLP/JSON is joined the same way', () => {
+    const fn = new FunctionSdk();
+    const ids = fn.invoke({ requestId: REQ1, startMs: T0 + 102, endMs: T0 + 140 });
+    const batch = converter().convert(parse([...coldStart(REQ1), raw.runtimeDone(T0 + 150, REQ1, 50)]), [fn.traces('json')]);
+    expect(tree(allSpans(batch), ids.traceId)).toEqual(JOINED_COLD);
+  });
+
   test('no attribute, no X-Ray: the root span that starts while the invocation runs', () => {
     const fn = new FunctionSdk();
     const ids = fn.invoke({ requestId: REQ1, startMs: T0 + 102, endMs: T0 + 140, idAttribute: 'none' });
