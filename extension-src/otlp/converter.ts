@@ -21,6 +21,10 @@
  * - Not representable in OTLP, hence exported as nothing: events of unknown types (counted by the
  *   listener as `unknown`), `platform.extension` and `platform.telemetrySubscription`.
  *
+ * - The function's own telemetry (`functionItems`, from the OTLP receiver) is forwarded as it came,
+ *   resources merged (./forward.ts), and the platform's records of an invocation join the
+ *   function's trace (./joining.ts: the rules, the bounded wait).
+ *
  * State is bounded: at most `maxOpenInvocations` open invocations (the oldest is evicted and
  * counted when more start), `maxClosedInvocations` remembered trace contexts for late logs and
  * {@link MAX_PENDING_PHASE_SPANS} init/restore spans waiting for an invocation.
@@ -30,14 +34,18 @@ import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { invocationAttributes, invocationContext } from './invocation-context';
+import { emptyForward, passThrough, type Forward } from './forward';
+import { invocationAttributes, invocationContext, type InvocationContext } from './invocation-context';
 import { InvocationTable } from './invocations';
+import { DEFAULT_JOIN_LIMITS, TraceJoiner, type JoinLimits } from './joining';
 import { LogRecordBuilder } from './log-records';
 import { BatchMetrics, FAAS_METRICS } from './metrics';
 import { Phases } from './phases';
 import { NO_SIGNALS, signalsOf, type Signals } from './signals';
 import { SpanBuilder } from './spans';
 import { RandomIds, type IdGenerator } from './trace-context';
+import type { FunctionTelemetry } from '../receiver/function-telemetry';
+import type { ResourceAttributes } from '../sinks/resource';
 import { isKnownEvent, type ParsedEvent, type Span as PlatformSpan, type Tracing } from '../telemetry/schemas';
 
 export { MAX_PENDING_PHASE_SPANS } from './phases';
@@ -50,6 +58,15 @@ export interface OtlpConverterOptions {
   readonly maxOpenInvocations?: number;
   readonly maxClosedInvocations?: number;
   readonly ids?: IdGenerator;
+  /** Bounds of the wait for the function's spans (./joining.ts). Default {@link DEFAULT_JOIN_LIMITS}. */
+  readonly joinLimits?: Partial<JoinLimits>;
+  /** Clock of the bounded wait. Default `Date.now`. */
+  readonly now?: () => number;
+}
+
+export interface ConvertOptions {
+  /** The caller is about to freeze or exit: nothing is held past this call. Default false. */
+  readonly final?: boolean;
 }
 
 /** What one batch of events produced. */
@@ -57,8 +74,13 @@ export interface OtlpBatch {
   readonly spans: ReadableSpan[];
   readonly metrics: BatchMetrics;
   readonly logs: ReadableLogRecord[];
-  /** Per input event, the signals of the records it contributed to (empty: none). */
+  /**
+   * Per input event, the signals of the records it contributed to (empty: none). Records held
+   * for joining do not count: an event whose records all wait is settled at once.
+   */
   readonly contributions: Signals[];
+  /** The function's own data of this batch, resources merged, to send with the platform's. */
+  readonly forward: Forward;
 }
 
 /** How an invocation ended, from its runtimeDone or report. */
@@ -77,6 +99,8 @@ export class OtlpConverter {
   private readonly spans: SpanBuilder;
   private readonly phases: Phases;
   private readonly logs: LogRecordBuilder;
+  private readonly joiner: TraceJoiner;
+  private readonly resourceAttributes: ResourceAttributes;
   private coldStartPending = true;
 
   constructor(private readonly options: OtlpConverterOptions) {
@@ -85,6 +109,23 @@ export class OtlpConverter {
     this.spans = new SpanBuilder(options.resource, options.scope, this.ids);
     this.phases = new Phases(this.spans, this.ids);
     this.logs = new LogRecordBuilder(options.resource, options.scope);
+    this.joiner = new TraceJoiner({ ...DEFAULT_JOIN_LIMITS, ...options.joinLimits }, options.now ?? Date.now);
+    // The extension's attributes that can fill in the function's (strings and numbers).
+    const attributes: ResourceAttributes = {};
+    for (const [key, value] of Object.entries(options.resource.attributes)) {
+      if (typeof value === 'string' || typeof value === 'number') attributes[key] = value;
+    }
+    this.resourceAttributes = attributes;
+  }
+
+  /** Invocations whose platform records wait for the function's span. */
+  get heldInvocations(): number {
+    return this.joiner.heldInvocations;
+  }
+
+  /** Invocations joined with the function's trace, and those that waited for it in vain. */
+  get joinCounts(): { readonly joined: number; readonly unjoined: number } {
+    return { joined: this.joiner.joined, unjoined: this.joiner.unjoined };
   }
 
   /** Number of invocations started and not yet closed. */
@@ -97,11 +138,22 @@ export class OtlpConverter {
     return this.invocations.evicted;
   }
 
-  /** Map one batch. Never throws on event content (bad values are skipped). */
-  convert(events: readonly ParsedEvent[]): OtlpBatch {
-    const out: OtlpBatch = { spans: [], metrics: new BatchMetrics(), logs: [], contributions: [] };
+  /**
+   * Map one batch: the platform's events and the function's own telemetry (any order between
+   * the two). Never throws on event content (bad values are skipped).
+   */
+  convert(events: readonly ParsedEvent[], functionItems: readonly FunctionTelemetry[] = [], options: ConvertOptions = {}): OtlpBatch {
+    const forward = passThrough(functionItems, this.resourceAttributes);
+    const out: OtlpBatch = { spans: [], metrics: new BatchMetrics(), logs: [], contributions: [], forward };
+    for (const item of functionItems) if (item.signal === 'traces') this.joiner.functionSpans(item.resourceSpans);
     for (const event of events) out.contributions.push(this.convertOne(event, out));
-    return out;
+    const records = { spans: out.spans, logs: out.logs };
+    this.joiner.settle(records, options.final === true);
+    const present = { traces: records.spans.length > 0, logs: records.logs.length > 0 };
+    const contributions = out.contributions.map((s) => (s.has('traces') && !present.traces) || (s.has('logs') && !present.logs)
+      ? signalsOf(s.has('traces') && present.traces, s.has('metrics'), s.has('logs') && present.logs)
+      : s);
+    return { ...out, spans: records.spans, logs: records.logs, contributions };
   }
 
   /**
@@ -110,9 +162,19 @@ export class OtlpConverter {
    * Clears the state.
    */
   drain(nowMs: number): ReadableSpan[] {
+    return this.drainBatch(nowMs).spans;
+  }
+
+  /**
+   * {@link drain} with the platform records still held for joining (spans and log records):
+   * what is joined by now goes out in the function's trace, the rest on its own.
+   */
+  drainBatch(nowMs: number): OtlpBatch {
     const spans = this.invocations.drainOpen().map((inv) => this.spans.incompleteInvocationSpan(this.options.spanName, inv, nowMs));
     this.phases.drain(spans);
-    return spans;
+    const records = { spans, logs: [] as ReadableLogRecord[] };
+    this.joiner.drain(records);
+    return { spans: records.spans, logs: records.logs, metrics: new BatchMetrics(), contributions: [], forward: emptyForward() };
   }
 
   private convertOne(event: ParsedEvent, out: OtlpBatch): Signals {
@@ -191,6 +253,10 @@ export class OtlpConverter {
     return NO_SIGNALS;
   }
 
+  private track(inv: InvocationContext): void {
+    this.joiner.track(inv);
+  }
+
   /** The cold-start invocation while it runs (a suppressed init may end after it started). */
   private coldOpenInvocation() {
     const latest = this.invocations.latestStarted;
@@ -202,6 +268,7 @@ export class OtlpConverter {
     const coldStart = this.coldStartPending;
     this.coldStartPending = false;
     const inv = invocationContext(this.ids, requestId, timeMs, tracing, coldStart, tenantId);
+    this.track(inv);
     this.invocations.add(inv, true);
     if (coldStart) out.metrics.record(FAAS_METRICS.coldstarts, 1, timeMs);
     // Init/restore spans that waited for this (first) invocation become its children.
@@ -219,10 +286,12 @@ export class OtlpConverter {
     if (!inv) {
       if (!fromRuntimeDone || this.invocations.wasClosed(requestId) || durationMs === undefined) return false;
       inv = invocationContext(this.ids, requestId, timeMs - durationMs, closing.tracing, undefined);
+      this.track(inv);
       this.invocations.add(inv, false);
     }
     this.invocations.close(inv);
     const endMs = durationMs !== undefined ? inv.startMs + durationMs : Math.max(inv.startMs, timeMs);
+    this.joiner.closed(requestId, endMs);
     const failed = status !== 'success';
     const attributes = invocationAttributes(inv);
     if (failed) attributes['aws.lambda.invocation.status'] = status;

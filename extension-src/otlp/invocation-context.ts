@@ -2,8 +2,8 @@
  * The trace context of one invocation: the ids its span and everything belonging to it (platform
  * sub-spans, init span, log records, REPORT record) are emitted with. Today it comes from the
  * X-Ray header of the invocation's events, else from new random ids; this is the one place that
- * decides it, so that joining the function's own trace (its SERVER span arriving over OTLP) can
- * replace it per request id later.
+ * decides it, and joining the function's own trace (./joining.ts) moves
+ * what was emitted with it into the function's trace, per request id.
  */
 import { TraceFlags, type Attributes, type SpanContext } from '@opentelemetry/api';
 import { parseXRayHeader, type IdGenerator } from './trace-context';
@@ -21,6 +21,8 @@ export interface InvocationContext extends TraceIds {
   readonly requestId: string;
   /** The invocation span's remote parent (the X-Ray header's `Parent`). */
   readonly parentSpanId?: string;
+  /** The trace id is the X-Ray trace's (the function sees the same in `_X_AMZN_TRACE_ID`). */
+  readonly xray?: boolean;
   readonly startMs: number;
   readonly coldStart?: boolean;
   readonly tenantId?: string;
@@ -41,6 +43,7 @@ export function invocationContext(
     traceId: xray?.traceId ?? ids.traceId(),
     spanId: ids.spanId(),
     parentSpanId: xray?.parentSpanId,
+    xray: xray !== undefined,
     traceFlags: xray?.sampled === false ? TraceFlags.NONE : TraceFlags.SAMPLED,
     startMs,
     coldStart,

@@ -6,10 +6,18 @@
  * 2. runs its function with the telemetry layer, both taken from cdk.out, in the local Lambda
  *    emulator: a cold start, warm invocations, an error, a timeout (and the reset after it);
  * 3. shuts the environment down and shows what the extension exported: one row per invocation
- *    (from the spans and the REPORT log records the receiver decoded with the OTLP schema), and
- *    counts of spans, metrics and log records.
+ *    (from the spans and the REPORT log records the receiver decoded with the OTLP schema), each
+ *    invocation's trace as a waterfall (./waterfall.ts: the function's own spans, from the
+ *    OpenTelemetry SDK in the example function, joined with the platform's), and counts of spans,
+ *    metrics and log records.
+ *
+ * The function exports its spans to the extension's OTLP receiver. When they do not arrive (a
+ * layer whose extension does not run the receiver) the waterfalls show the platform's spans
+ * alone, and the demo says so.
  */
+import { invocationTrace, isPlatformSpan, renderWaterfall } from './waterfall';
 import { runExample, type ExampleRun } from '../e2e/harness';
+import { freePort } from '../support/free-port';
 import type { DecodedLog, DecodedSpan } from '../support/otlp-receiver';
 
 const PLAN: ReadonlyArray<{ readonly label: string; readonly action: string }> = [
@@ -38,9 +46,10 @@ function num(value: unknown, unit: string): string {
 }
 
 function invocationRows(run: ExampleRun, requestIds: string[]): string[][] {
+  // The platform's invocation span: SERVER, or INTERNAL under the function's SERVER span when joined.
   const servers = new Map<string, DecodedSpan>();
   for (const span of run.receiver.spans()) {
-    if (span.kind === 'SPAN_KIND_SERVER') servers.set(String(span.attributes['faas.invocation_id']), span);
+    if (isPlatformSpan(span) && span.attributes['faas.invocation_id'] !== undefined) servers.set(String(span.attributes['faas.invocation_id']), span);
   }
   const reports = new Map<string, DecodedLog>();
   for (const log of run.receiver.logs()) {
@@ -67,9 +76,37 @@ function invocationRows(run: ExampleRun, requestIds: string[]): string[][] {
   });
 }
 
+/** Each invocation's trace, as a waterfall under a title line. */
+function waterfalls(run: ExampleRun, requestIds: string[]): string[] {
+  const spans = run.receiver.spans();
+  const out: string[] = [];
+  if (!spans.some((s) => !isPlatformSpan(s))) {
+    out.push("No span of the function's own reached the extension (its OTLP receiver is not running in this layer):");
+    out.push("platform-only waterfalls. With the receiver, the function's spans and the platform's share one trace.", '');
+  }
+  for (const [i, id] of requestIds.entries()) {
+    const trace = invocationTrace(spans, id);
+    const fn = trace.filter((s) => !isPlatformSpan(s)).length;
+    const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+    const kind = fn > 0 ? `joined: ${fn} function + ${plural(trace.length - fn, 'platform span')}` : `platform only: ${plural(trace.length, 'span')}`;
+    out.push(`#${i + 1} ${PLAN[i].label} (${kind}, trace ${trace[0]?.traceId ?? '-'})`);
+    out.push(...renderWaterfall(trace, { width: 48 }).map((line) => `  ${line}`), '');
+  }
+  return out;
+}
+
 async function main(): Promise<void> {
   progress('synthesizing the example CDK app and starting a local OTLP receiver');
-  const run = await runExample();
+  // The function's SDK exports to the extension's receiver; every sandbox shares the host here,
+  // so the receiver gets a free port (in Lambda, attachTo's defaults do).
+  const receiverPort = await freePort();
+  const run = await runExample({
+    env: {
+      TELEMETRY_EXTENSION_OTLP_RECEIVER_PORT: String(receiverPort),
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${receiverPort}`,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+    },
+  });
   progress(`receiver on ${run.receiver.url}; layer from ${run.fn.layers[0].assetDir}`);
   progress(`emulator started: ${run.fn.runtime}, ${run.fn.memorySizeMB} MB, ${run.fn.timeoutSeconds} s timeout; init ${run.emulator.inits[0].status}`);
   const requestIds: string[] = [];
@@ -92,6 +129,9 @@ async function main(): Promise<void> {
       table(['#', 'step', 'request id', 'status', 'duration', 'billed', 'memory', 'cold start'], invocationRows(run, requestIds)),
     );
 
+    console.log("\nEach invocation's trace ([fn] the function's own spans, [pl] the platform's, ! error):\n");
+    console.log(waterfalls(run, requestIds).join('\n'));
+
     const spans = run.receiver.spans();
     const metrics = run.receiver.metrics();
     const logs = run.receiver.logs();
@@ -108,7 +148,7 @@ async function main(): Promise<void> {
       table(
         ['signal', 'count', 'detail'],
         [
-          ['spans', String(spans.length), `${spans.filter((s) => s.kind === 'SPAN_KIND_SERVER').length} invocation (SERVER) spans, the rest init and runtime phases`],
+          ['spans', String(spans.length), `${spans.filter((s) => s.kind === 'SPAN_KIND_SERVER').length} invocation (SERVER) spans, ${spans.filter((s) => !isPlatformSpan(s)).length} of the function's own`],
           ['metrics', String(metrics.length), `${points} data points of ${names.length} metrics: ${byNamespace}`],
           ['log records', String(logs.length), `${logs.filter((l) => l.attributes['aws.lambda.log.source'] === 'function').length} function log lines, ${logs.filter((l) => l.attributes['aws.lambda.log.source'] === 'platform.report').length} REPORT records`],
           ['requests', String(run.receiver.requests.length), 'OTLP/HTTP protobuf, gzip'],

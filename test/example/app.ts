@@ -3,9 +3,10 @@
  * an endpoint given at synth time. Used by the synth tests, the end-to-end tests and the demo.
  */
 import * as path from 'path';
-import { App, Duration, Stack, StackProps } from 'aws-cdk-lib';
+import { App, DockerImage, Duration, Stack, StackProps } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
+import * as esbuild from 'esbuild';
 import { FlushStrategy, NodeJsSource, TelemetryExtensionLayer, TelemetryQueueLimits, TelemetrySink, TelemetryType } from '../../lib';
 
 export interface ExampleStackProps extends StackProps {
@@ -38,7 +39,7 @@ export class ExampleStack extends Stack {
     this.fn = new lambda.Function(this, EXAMPLE_FUNCTION_ID, {
       runtime: lambda.Runtime.NODEJS_22_X,
       handler: 'index.handler',
-      code: lambda.Code.fromAsset(path.join(__dirname, 'handler')),
+      code: exampleFunctionCode(),
       memorySize: 128,
       timeout: Duration.seconds(3),
       loggingFormat: props.logFormat ?? lambda.LoggingFormat.TEXT,
@@ -53,6 +54,35 @@ export class ExampleStack extends Stack {
     });
     this.telemetry.attachTo(this.fn);
   }
+}
+
+const HANDLER_DIR = path.join(__dirname, 'handler');
+
+/**
+ * handler/index.ts with the OpenTelemetry SDK it imports, bundled by esbuild into `index.js` at
+ * synth time (local bundling, as `NodejsFunction` does; no Docker): a Lambda zip carries its
+ * node_modules inside.
+ */
+function exampleFunctionCode(): lambda.Code {
+  return lambda.Code.fromAsset(HANDLER_DIR, {
+    bundling: {
+      image: DockerImage.fromRegistry('local-bundling-only'),
+      local: {
+        tryBundle(outputDir: string): boolean {
+          esbuild.buildSync({
+            entryPoints: [path.join(HANDLER_DIR, 'index.ts')],
+            outfile: path.join(outputDir, 'index.js'),
+            bundle: true,
+            platform: 'node',
+            target: 'node22',
+            format: 'cjs',
+            logLevel: 'warning',
+          });
+          return true;
+        },
+      },
+    },
+  });
 }
 
 /** Synthesizes the example app into `outdir` and returns the cloud assembly directory. */

@@ -33,7 +33,7 @@ import type { RequestSigner } from '../../delivery/signing';
 import { HttpTransport } from '../../delivery/transport';
 import { OtlpConverter, type OtlpBatch } from '../../otlp/converter';
 import { signalUrl, type OtlpSignal } from '../../otlp/endpoints';
-import { BatchMetrics, selfTelemetryData } from '../../otlp/metrics';
+import { selfTelemetryData } from '../../otlp/metrics';
 import type { Signals } from '../../otlp/signals';
 import type { IdGenerator } from '../../otlp/trace-context';
 import type { Counters } from '../../stats/counters';
@@ -167,8 +167,7 @@ export class OtlpSink implements Sink {
     if (this.delivery.closed) return outcomeOf(newTally());
     let jobs: DeliveryJob[] = [];
     try {
-      const spans = this.converter.drain(this.now());
-      jobs = this.jobs({ spans, logs: [], metrics: new BatchMetrics(), contributions: [] }, true, []);
+      jobs = this.jobs(this.converter.drainBatch(this.now()), true, []);
     } catch (err) {
       this.delivery.warn('OTLP shutdown flush failed', { error: describe(err) });
     }
