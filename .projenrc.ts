@@ -97,6 +97,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // The newest aws-cdk-lib, under another name: the construct tests run against it too
     // (jest moduleNameMapper), next to the declared minimum.
     'aws-cdk-lib-latest@npm:aws-cdk-lib@^2.276.0',
+    // Its cloud-assembly-schema, under a name of its own: `npm ci` leaves the copy nested under the
+    // alias out (a peer of one of its bundled packages), and the minimum's 41.x cannot read 2.276's
+    // assemblies. The latest project maps the name to this one.
+    'aws-cdk-cloud-assembly-schema-latest@npm:@aws-cdk/cloud-assembly-schema@^55.3.0',
     // AWS's own SigV4 signer, only to verify the extension's signatures in tests (the extension
     // signs with aws4); an independent implementation recomputes every signature.
     '@smithy/signature-v4',
@@ -131,6 +135,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
           moduleNameMapper: {
             '^aws-cdk-lib$': '<rootDir>/node_modules/aws-cdk-lib-latest',
             '^aws-cdk-lib/(.*)$': '<rootDir>/node_modules/aws-cdk-lib-latest/$1',
+            '^@aws-cdk/cloud-assembly-schema$': '<rootDir>/node_modules/aws-cdk-cloud-assembly-schema-latest',
           },
         },
       ],
