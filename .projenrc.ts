@@ -135,7 +135,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
           moduleNameMapper: {
             '^aws-cdk-lib$': '<rootDir>/node_modules/aws-cdk-lib-latest',
             '^aws-cdk-lib/(.*)$': '<rootDir>/node_modules/aws-cdk-lib-latest/$1',
-            '^@aws-cdk/cloud-assembly-schema$': '<rootDir>/node_modules/aws-cdk-cloud-assembly-schema-latest',
+            '^@aws-cdk/cloud-assembly-schema(/.*)?$': '<rootDir>/node_modules/aws-cdk-cloud-assembly-schema-latest$1',
           },
         },
       ],
