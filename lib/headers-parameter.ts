@@ -27,11 +27,13 @@ export interface HeadersParameterBinding {
 
 /** Validates the settings and returns the environment entry and the grants. */
 export function bindHeadersParameter(settings: HeadersParameterSettings): HeadersParameterBinding {
-  const { headersParameter: parameter, headersParameterKey: key } = settings;
+  const parameter = settings.headersParameter;
+  // A parameter imported with `encryptionKey` knows its key (ParameterBase has it; IParameter does not).
+  const key = settings.headersParameterKey ?? (parameter as { encryptionKey?: kms.IKey } | undefined)?.encryptionKey;
   if (!parameter) {
-    if (key) {
+    if (settings.headersParameterKey) {
       throw new Error(
-        `sink headersParameterKey is set (${key.keyArn}) but headersParameter is not: the key only decrypts the headers parameter; pass the SecureString parameter as headersParameter, or drop headersParameterKey (\`headers_parameter_key\` in Python)`,
+        `sink headersParameterKey is set (${settings.headersParameterKey.keyArn}) but headersParameter is not: the key only decrypts the headers parameter; pass the SecureString parameter as headersParameter, or drop headersParameterKey (\`headers_parameter_key\` in Python)`,
       );
     }
     return { environment: {}, grants: [] };

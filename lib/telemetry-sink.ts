@@ -73,7 +73,8 @@ export interface OtlpSinkOptions {
    * The customer managed KMS key `headersParameter` is encrypted with: the function's role is
    * granted `kms:Decrypt` on it. Only with `headersParameter`.
    *
-   * @default - the AWS managed key `aws/ssm`, which every principal of the account may use
+   * @default - the parameter's `encryptionKey` when it was imported with one, else the AWS
+   * managed key `aws/ssm` (which every principal of the account may use: no grant)
    */
   readonly headersParameterKey?: kms.IKey;
 
@@ -135,7 +136,8 @@ export interface HttpSinkOptions {
    * The customer managed KMS key `headersParameter` is encrypted with: the function's role is
    * granted `kms:Decrypt` on it. Only with `headersParameter`.
    *
-   * @default - the AWS managed key `aws/ssm`, which every principal of the account may use
+   * @default - the parameter's `encryptionKey` when it was imported with one, else the AWS
+   * managed key `aws/ssm` (which every principal of the account may use: no grant)
    */
   readonly headersParameterKey?: kms.IKey;
 
