@@ -6,3 +6,6 @@ export * from './telemetry-extension-layer';
 export * from './nodejs-source';
 export * from './queue-limits';
 export * from './otlp-receiver';
+export { LogLevel } from './log-level';
+export * from './cloudwatch/options';
+export { CloudWatchLogsIngestion } from './cloudwatch/logs-ingestion';
