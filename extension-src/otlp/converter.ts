@@ -30,6 +30,7 @@ import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { emptyForward, passThrough, type Forward } from './forward';
 import { invocationAttributes, invocationContext } from './invocation-context';
 import { InvocationTable } from './invocations';
 import { LogRecordBuilder } from './log-records';
@@ -38,6 +39,8 @@ import { Phases } from './phases';
 import { NO_SIGNALS, signalsOf, type Signals } from './signals';
 import { SpanBuilder } from './spans';
 import { RandomIds, type IdGenerator } from './trace-context';
+import type { FunctionTelemetry } from '../receiver/function-telemetry';
+import type { ResourceAttributes } from '../sinks/resource';
 import { isKnownEvent, type ParsedEvent, type Span as PlatformSpan, type Tracing } from '../telemetry/schemas';
 
 export { MAX_PENDING_PHASE_SPANS } from './phases';
@@ -59,6 +62,8 @@ export interface OtlpBatch {
   readonly logs: ReadableLogRecord[];
   /** Per input event, the signals of the records it contributed to (empty: none). */
   readonly contributions: Signals[];
+  /** The function's own data to forward, resources merged (./forward.ts). */
+  readonly forward: Forward;
 }
 
 /** How an invocation ended, from its runtimeDone or report. */
@@ -78,8 +83,14 @@ export class OtlpConverter {
   private readonly phases: Phases;
   private readonly logs: LogRecordBuilder;
   private coldStartPending = true;
+  /** The extension's resource attributes that can fill in the function's (strings and numbers). */
+  private readonly extensionAttributes: ResourceAttributes;
 
   constructor(private readonly options: OtlpConverterOptions) {
+    this.extensionAttributes = {};
+    for (const [key, value] of Object.entries(options.resource.attributes)) {
+      if (typeof value === 'string' || typeof value === 'number') this.extensionAttributes[key] = value;
+    }
     this.ids = options.ids ?? new RandomIds();
     this.invocations = new InvocationTable(options.maxOpenInvocations ?? 1000, options.maxClosedInvocations ?? 1000);
     this.spans = new SpanBuilder(options.resource, options.scope, this.ids);
@@ -97,9 +108,13 @@ export class OtlpConverter {
     return this.invocations.evicted;
   }
 
-  /** Map one batch. Never throws on event content (bad values are skipped). */
-  convert(events: readonly ParsedEvent[]): OtlpBatch {
-    const out: OtlpBatch = { spans: [], metrics: new BatchMetrics(), logs: [], contributions: [] };
+  /**
+   * Map one batch: the Telemetry API's `events` and the function's own `functionItems` (of the
+   * same hand-over, arrival order). Never throws on event content (bad values are skipped).
+   */
+  convert(events: readonly ParsedEvent[], functionItems: readonly FunctionTelemetry[] = []): OtlpBatch {
+    const forward = functionItems.length > 0 ? passThrough(functionItems, this.extensionAttributes) : emptyForward();
+    const out: OtlpBatch = { spans: [], metrics: new BatchMetrics(), logs: [], contributions: [], forward };
     for (const event of events) out.contributions.push(this.convertOne(event, out));
     return out;
   }
