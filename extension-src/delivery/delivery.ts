@@ -74,9 +74,13 @@ export class Delivery {
     this.failures.warn(message, fields);
   }
 
-  /** The outcome of `events` the sink cannot even try to send (closed, mapping failed): all dropped. */
+  /**
+   * The outcome of `events` records the sink cannot even try to send (closed, mapping failed):
+   * all dropped; `functionRecords` of them were the function's.
+   */
   dropAll(events: number, functionRecords = 0): ExportOutcome {
-    return functionRecords > 0 ? { exported: 0, dropped: events, function: { exported: 0, dropped: functionRecords } } : { exported: 0, dropped: events };
+    if (functionRecords === 0) return { exported: 0, dropped: events };
+    return { exported: 0, dropped: events, function: { exported: 0, dropped: functionRecords } };
   }
 
   /**

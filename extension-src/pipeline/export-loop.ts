@@ -12,12 +12,12 @@
  * ({@link ExportLoop.abandon}) and a chunk whose export broke the Sink contract by rejecting.
  */
 import { RateLimitedLog } from '../log';
-import type { BoundedQueue } from '../queue/bounded-queue';
-import type { ExportOutcome, Sink } from '../sinks/sink';
-import type { Counters } from '../stats/counters';
 import { FUNCTION_SOURCE_NAME } from './function-source';
 import { isFunctionTelemetry, recordsOf, type PipelineItem } from './items';
 import { TELEMETRY_API_SOURCE } from './telemetry-api-source';
+import type { BoundedQueue } from '../queue/bounded-queue';
+import type { ExportOutcome, Sink } from '../sinks/sink';
+import type { Counters } from '../stats/counters';
 
 export const DEFAULT_CHUNK_SIZE = 1_000;
 /**

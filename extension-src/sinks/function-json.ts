@@ -9,10 +9,10 @@
  * integers as strings), each resource merged with the extension's (`cloud.*` / `faas.*` filled
  * in where the function did not set them, never overwritten).
  */
-import { mergeResource } from '../receiver/merge-resource';
-import type { FunctionTelemetry } from '../receiver/function-telemetry';
-import { toOtlpJson } from '../receiver/otlp-codec';
 import type { ResourceAttributes } from './resource';
+import type { FunctionTelemetry } from '../receiver/function-telemetry';
+import { mergeResource } from '../receiver/merge-resource';
+import { toOtlpJson } from '../receiver/otlp-codec';
 
 export interface FunctionItemJson {
   readonly signal: FunctionTelemetry['signal'];

@@ -16,6 +16,7 @@
  * `{"resource":{...},"events":[...],"function":[{"signal":"traces","receivedAtMs":...,"records":3,"request":{"resourceSpans":[...]}}]}`.
  * Each entry counts toward `maxEventsPerRequest` as one.
  */
+import { functionItemJson } from './function-json';
 import { EXTENSION_VERSION, type ResourceAttributes } from './resource';
 import type { ExportOutcome, Sink } from './sink';
 import type { CompressionName } from '../../lib/config/contract';
@@ -24,7 +25,6 @@ import { EventGroup, newTally, type BacklogLimits, type RetryBacklog } from '../
 import { Delivery, outcomeOf, type DeliveryJob } from '../delivery/delivery';
 import type { RetryClock, RetryPolicy } from '../delivery/retry';
 import { HttpTransport } from '../delivery/transport';
-import { functionItemJson } from './function-json';
 import { isFunctionTelemetry, recordsOf, type PipelineItem } from '../pipeline/items';
 import type { FunctionTelemetry } from '../receiver/function-telemetry';
 import type { ParsedEvent } from '../telemetry/schemas';

@@ -41,14 +41,14 @@ import type { RequestSigner } from '../../delivery/signing';
 import { HttpTransport } from '../../delivery/transport';
 import { OtlpConverter, type OtlpBatch } from '../../otlp/converter';
 import { signalUrl, type OtlpSignal } from '../../otlp/endpoints';
+import type { Forward } from '../../otlp/forward';
 import { BatchMetrics, selfTelemetryData } from '../../otlp/metrics';
 import { signalsOf, type Signals } from '../../otlp/signals';
 import type { IdGenerator } from '../../otlp/trace-context';
-import type { Counters } from '../../stats/counters';
-import type { Forward } from '../../otlp/forward';
 import { recordsOf, splitItems, type PipelineItem } from '../../pipeline/items';
 import type { FunctionTelemetry } from '../../receiver/function-telemetry';
 import { encodeRequest, toOtlpJson } from '../../receiver/otlp-codec';
+import type { Counters } from '../../stats/counters';
 import { EXTENSION_VERSION, type ResourceAttributes } from '../resource';
 import type { ExportOutcome, Sink } from '../sink';
 
