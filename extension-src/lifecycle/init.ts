@@ -163,7 +163,13 @@ export async function initialize(env: NodeJS.ProcessEnv, deps: RunDeps = {}): Pr
       // The receiver loads after register too (protobufjs only at its first request).
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { createReceiverApp, startReceiver } = require('../receiver') as typeof import('../receiver');
-      const app = createReceiverApp({ accept: acceptFunctionTelemetry(ingest), refusedOnly: countRefusedOnly(ingest), warnings, now });
+      // Its own rate limit: a misbehaving SDK must not silence the listener's warnings.
+      const app = createReceiverApp({
+        accept: acceptFunctionTelemetry(ingest),
+        refusedOnly: countRefusedOnly(ingest),
+        warnings: new RateLimitedLog(5, 60_000),
+        now,
+      });
       receiver = await startReceiver(app, deps.receiverPort ?? config.receiverPort);
     } catch (error) {
       return initFailed(ERROR_TYPES.listenerFailed, errorMessage(error), () => listener.close());

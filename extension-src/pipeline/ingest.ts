@@ -1,6 +1,7 @@
 /**
  * The ingest step, between parse and queue: one accounting rule for every source of items (the
- * Telemetry API's listener today; a receiver of the function's own OTLP data next).
+ * Telemetry API's listener, ./telemetry-api-source.ts; the receiver of the function's own OTLP
+ * data, ./function-source.ts).
  *
  * For one parsed delivery of a source:
  * 1. the source's own-output items (the extension's own log lines coming back) are left out and
@@ -9,10 +10,11 @@
  *    (invalid ones included in the share, so the estimate stays that of what was received);
  * 3. `full`: nothing is kept, only `rejected` is counted (the sender keeps the delivery and resends
  *    it, so counting it as received would count it twice);
- * Counts are in records ({@link IngestSource.records}: 1 per item unless the source says otherwise).
  * 4. `accepted`: `received`, `invalid` and `unknown` are counted (totals and per source), the
  *    source accounts what its accepted items report (e.g. `platform.logsDropped`), and invalid
  *    items are reported in one rate-limited warning per delivery.
+ * Counts are in records ({@link IngestSource.records}: 1 per item unless the source says
+ * otherwise, e.g. the function's OTLP requests, ./function-source.ts).
  */
 import { RateLimitedLog } from '../log';
 import type { BoundedQueue } from '../queue/bounded-queue';
