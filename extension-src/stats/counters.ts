@@ -82,7 +82,7 @@ export class Counters {
 
   /**
    * The totals, then every source's counts as `<source>.<count>` (e.g. `function.exported`), flat
-   * so that they fit a log line.
+   * so that they fit a log line (the shutdown summary spreads this).
    */
   snapshot(): CountersSnapshot & Readonly<Record<`${string}.${string}`, number>> {
     const bySource: Record<`${string}.${string}`, number> = {};
@@ -90,7 +90,6 @@ export class Counters {
       for (const [key, value] of Object.entries(counts)) bySource[`${name}.${key}`] = value;
     }
     return {
-      ...bySource,
       received: this.received,
       invalid: this.invalid,
       unknown: this.unknown,
@@ -100,6 +99,7 @@ export class Counters {
       failedExports: this.failedExports,
       platformDroppedRecords: this.platformDroppedRecords,
       platformDroppedBytes: this.platformDroppedBytes,
+      ...bySource,
     };
   }
 }
