@@ -16,5 +16,11 @@ export type { CreateSink, RunDeps } from './lifecycle/init';
 export async function run(env: NodeJS.ProcessEnv, deps: RunDeps = {}): Promise<number> {
   const extension = await initialize(env, deps);
   if (typeof extension === 'number') return extension;
-  return new NextLoop(extension).run();
+  try {
+    return await new NextLoop(extension).run();
+  } finally {
+    // The receiver takes the function's data until the very end (the queue accepts everything
+    // once SHUTDOWN starts, see lifecycle/shutdown.ts); then its port is released.
+    await extension.receiver?.close();
+  }
 }

@@ -169,13 +169,32 @@ function readSink(env: NodeJS.ProcessEnv): SinkConfig {
 }
 
 /**
+ * The OTLP receiver's port variable. Until lib/config/contract.ts names it (the construct's side),
+ * it is spelled here; the construct sets it to 4318 by default with an OTLP sink.
+ */
+export const RECEIVER_PORT_ENV = 'TELEMETRY_EXTENSION_OTLP_RECEIVER_PORT';
+
+/** The receiver's port: unset means no receiver; the listener's rules, and never the listener's port. */
+function readReceiverPort(env: NodeJS.ProcessEnv, listenerPort: number): number | undefined {
+  if (raw(env, RECEIVER_PORT_ENV) === undefined) return undefined;
+  const port = readInt(env, RECEIVER_PORT_ENV, LIMITS.port, LIMITS.reservedPorts);
+  if (port === listenerPort) {
+    throw new ConfigError(RECEIVER_PORT_ENV, `${RECEIVER_PORT_ENV} must differ from ${ENV.PORT} (${listenerPort}): the OTLP receiver and the Telemetry API listener cannot share a port`);
+  }
+  return port;
+}
+
+/**
  * The extension's configuration from `env`.
  * @throws ConfigError on the first bad value.
  */
 export function readConfig(env: NodeJS.ProcessEnv): ExtensionConfig {
+  const port = readInt(env, ENV.PORT, LIMITS.port, LIMITS.reservedPorts);
+  const receiverPort = readReceiverPort(env, port);
   return {
     configured: raw(env, ENV.CONFIGURED) !== undefined,
-    port: readInt(env, ENV.PORT, LIMITS.port, LIMITS.reservedPorts),
+    port,
+    ...(receiverPort !== undefined ? { receiverPort } : {}),
     types: readTypes(env),
     buffering: {
       maxItems: readInt(env, ENV.BUFFERING_MAX_ITEMS, LIMITS.bufferingMaxItems),

@@ -44,6 +44,8 @@ export interface ExtensionConfig {
   /** False when no `TELEMETRY_EXTENSION_CONFIGURED` was set: the layer was added by hand. */
   readonly configured: boolean;
   readonly port: number;
+  /** Port of the OTLP receiver for the function's own telemetry on 127.0.0.1; absent: no receiver. */
+  readonly receiverPort?: number;
   readonly types: readonly TelemetryTypeName[];
   readonly buffering: BufferingConfig;
   readonly queue: QueueConfig;

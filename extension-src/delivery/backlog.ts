@@ -38,12 +38,16 @@ export const DEFAULT_BACKLOG_LIMITS: BacklogLimits = {
   maxBytes: 4 * 1024 * 1024,
 };
 
-/** Events whose fate depends on the same requests. */
+/** Events (or the function's records) whose fate depends on the same requests. */
 export class EventGroup {
   /** Requests not settled yet. */
   pending = 0;
   state: 'open' | 'exported' | 'dropped' = 'open';
-  constructor(readonly events: number) {}
+  constructor(
+    readonly events: number,
+    /** The function's own records (spans, data points, log records), counted apart too. */
+    readonly fromFunction = false,
+  ) {}
 }
 
 /** Events settled, and attempts failed, during one call. */
@@ -51,10 +55,13 @@ export interface Tally {
   exported: number;
   dropped: number;
   failedAttempts: number;
+  /** The part of `exported` / `dropped` that was the function's records. */
+  functionExported: number;
+  functionDropped: number;
 }
 
 export function newTally(): Tally {
-  return { exported: 0, dropped: 0, failedAttempts: 0 };
+  return { exported: 0, dropped: 0, failedAttempts: 0, functionExported: 0, functionDropped: 0 };
 }
 
 /** One request, to be sent until delivered or given up on. */
@@ -227,6 +234,7 @@ export class RetryBacklog {
       if (group.pending === 0 && group.state === 'open') {
         group.state = 'exported';
         tally.exported += group.events;
+        if (group.fromFunction) tally.functionExported += group.events;
       }
     }
   }
@@ -244,5 +252,6 @@ export class RetryBacklog {
     if (group.state !== 'open') return;
     group.state = 'dropped';
     tally.dropped += group.events;
+    if (group.fromFunction) tally.functionDropped += group.events;
   }
 }

@@ -74,9 +74,13 @@ export class Delivery {
     this.failures.warn(message, fields);
   }
 
-  /** The outcome of `events` the sink cannot even try to send (closed, mapping failed): all dropped. */
-  dropAll(events: number): ExportOutcome {
-    return { exported: 0, dropped: events };
+  /**
+   * The outcome of `events` records the sink cannot even try to send (closed, mapping failed):
+   * all dropped; `functionRecords` of them were the function's.
+   */
+  dropAll(events: number, functionRecords = 0): ExportOutcome {
+    if (functionRecords === 0) return { exported: 0, dropped: events };
+    return { exported: 0, dropped: events, function: { exported: 0, dropped: functionRecords } };
   }
 
   /**
@@ -140,8 +144,13 @@ export class Delivery {
   }
 }
 
-/** A tally as an outcome; `failedAttempts` only when some failed. */
+/** A tally as an outcome; `failedAttempts` only when some failed, `function` only when it had some. */
 export function outcomeOf(tally: Tally): ExportOutcome {
-  const { exported, dropped, failedAttempts } = tally;
-  return failedAttempts > 0 ? { exported, dropped, failedAttempts } : { exported, dropped };
+  const { exported, dropped, failedAttempts, functionExported, functionDropped } = tally;
+  return {
+    exported,
+    dropped,
+    ...(failedAttempts > 0 ? { failedAttempts } : {}),
+    ...(functionExported > 0 || functionDropped > 0 ? { function: { exported: functionExported, dropped: functionDropped } } : {}),
+  };
 }

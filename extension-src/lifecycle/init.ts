@@ -1,6 +1,8 @@
 /**
- * Init: read the configuration, register, create the sink, start the listener, subscribe, choose
- * the flush strategy. Every failure after `register` is reported with `init/error`.
+ * Init: read the configuration, register, create the sink, start the listener and (when
+ * `TELEMETRY_EXTENSION_OTLP_RECEIVER_PORT` is set) the OTLP receiver of the function's own
+ * telemetry, subscribe, choose the flush strategy. Every failure after `register` is reported
+ * with `init/error`.
  *
  * Nothing slow runs before `register` (reading the environment only), so Lambda can start the
  * runtime as early as possible.
@@ -16,9 +18,12 @@ import { subscribe, telemetrySchemaVersion, type SubscribeResult } from '../lamb
 import { resolveListenAddress, startListener, type Lookup, type RunningListener } from '../listener/server';
 import { log, RateLimitedLog } from '../log';
 import { ExportLoop } from '../pipeline/export-loop';
+import { acceptFunctionTelemetry, countRefusedOnly } from '../pipeline/function-source';
 import { Ingest } from '../pipeline/ingest';
 import { InvocationTracker } from '../pipeline/invocation-tracker';
+import type { PipelineItem } from '../pipeline/items';
 import { BoundedQueue } from '../queue/bounded-queue';
+import type { RunningReceiver } from '../receiver/server';
 import { createSink as defaultCreateSink, type SinkContext } from '../sinks/create-sink';
 import type { Sink } from '../sinks/sink';
 import { Counters } from '../stats/counters';
@@ -33,6 +38,8 @@ export interface RunDeps {
   readonly listenAddress?: string;
   /** Listen on this port instead of the configured one (tests: 0, a random port). */
   readonly listenPort?: number;
+  /** Start the OTLP receiver on this port instead of the configured one, when one is configured (tests: 0). */
+  readonly receiverPort?: number;
   readonly lookup?: Lookup;
   readonly now?: () => number;
   readonly timing?: Partial<Timing>;
@@ -42,11 +49,18 @@ export interface RunDeps {
 export interface RunningExtension {
   readonly api: ExtensionsApiClient;
   readonly sink: Sink;
+  /**
+   * The queue, as the `next` loop, the flush driver and the invocation tracker see it: they only
+   * watch offers, sizes and limits, and are typed for events. It also holds the function's OTLP
+   * items ({@link PipelineItem}; they have no `type`, so the tracker passes over them).
+   */
   readonly queue: BoundedQueue<ParsedEvent>;
   readonly tracker: InvocationTracker;
   readonly loop: ExportLoop;
   readonly counters: Counters;
   readonly listener: RunningListener;
+  /** The OTLP receiver of the function's own telemetry, when configured. */
+  readonly receiver?: RunningReceiver;
   readonly strategy: FlushStrategy;
   readonly timing: Timing;
   readonly now: () => number;
@@ -114,8 +128,11 @@ export async function initialize(env: NodeJS.ProcessEnv, deps: RunDeps = {}): Pr
 
   const counters = new Counters();
   const warnings = new RateLimitedLog(5, 60_000);
-  const queue = new BoundedQueue<ParsedEvent>(config.queue);
+  const items = new BoundedQueue<PipelineItem>(config.queue);
+  // The event-typed view (see RunningExtension.queue): the same queue object.
+  const queue = items as unknown as BoundedQueue<ParsedEvent>;
   const tracker = new InvocationTracker(queue);
+  const ingest = new Ingest<PipelineItem>({ queue: items, counters, warnings });
 
   let sink: Sink;
   try {
@@ -137,12 +154,33 @@ export async function initialize(env: NodeJS.ProcessEnv, deps: RunDeps = {}): Pr
     // runtime once every extension has registered, so nothing heavy runs before it.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { bodyLimitFor, createListenerApp } = require('../listener/app') as typeof import('../listener/app');
-    const ingest = new Ingest({ queue, counters, warnings });
     const app = createListenerApp({ ingest, maxBodyBytes: bodyLimitFor(config.buffering), warnings, now });
     listener = await startListener(app, deps.listenPort ?? config.port, { address: await listenAddress });
   } catch (error) {
     return initFailed(ERROR_TYPES.listenerFailed, errorMessage(error));
   }
+
+  let receiver: RunningReceiver | undefined;
+  if (config.receiverPort !== undefined) {
+    try {
+      // The receiver loads after register too (protobufjs only at its first request).
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { createReceiverApp, startReceiver } = require('../receiver') as typeof import('../receiver');
+      // Its own rate limit: a misbehaving SDK must not silence the listener's warnings.
+      const app = createReceiverApp({
+        accept: acceptFunctionTelemetry(ingest),
+        refusedOnly: countRefusedOnly(ingest),
+        warnings: new RateLimitedLog(5, 60_000),
+        now,
+      });
+      receiver = await startReceiver(app, deps.receiverPort ?? config.receiverPort);
+    } catch (error) {
+      return initFailed(ERROR_TYPES.listenerFailed, errorMessage(error), () => listener.close());
+    }
+  }
+  const closeListeners = async () => {
+    await Promise.all([listener.close(), receiver?.close()]);
+  };
 
   let subscription: SubscribeResult;
   try {
@@ -155,7 +193,7 @@ export async function initialize(env: NodeJS.ProcessEnv, deps: RunDeps = {}): Pr
       port: listener.port,
     });
   } catch (error) {
-    return initFailed(ERROR_TYPES.subscribeFailed, errorMessage(error), () => listener.close());
+    return initFailed(ERROR_TYPES.subscribeFailed, errorMessage(error), closeListeners);
   }
 
   const chosen = effectiveStrategy(config, env);
@@ -167,8 +205,15 @@ export async function initialize(env: NodeJS.ProcessEnv, deps: RunDeps = {}): Pr
     maxBlockingFlushMs: timing.maxBlockingFlushMs,
   });
   // Its own rate limit: a burst of invalid input must not silence the report of dropped events.
-  const loop = new ExportLoop({ queue, sink, counters, warnings: new RateLimitedLog(5, 60_000), now });
-  log.info('started', { sink: sink.name, strategy: strategy.name, port: listener.port, types: config.types.join(','), subscription });
+  const loop = new ExportLoop({ queue: items, sink, counters, warnings: new RateLimitedLog(5, 60_000), now });
+  log.info('started', {
+    sink: sink.name,
+    strategy: strategy.name,
+    port: listener.port,
+    ...(receiver ? { otlpReceiverPort: receiver.port } : {}),
+    types: config.types.join(','),
+    subscription,
+  });
   return {
     api,
     sink,
@@ -177,6 +222,7 @@ export async function initialize(env: NodeJS.ProcessEnv, deps: RunDeps = {}): Pr
     loop,
     counters,
     listener,
+    ...(receiver ? { receiver } : {}),
     strategy,
     timing,
     now,

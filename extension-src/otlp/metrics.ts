@@ -169,11 +169,34 @@ export class BatchMetrics {
   }
 }
 
+/** Counts by source: one data point per source and outcome (the `<source>.<outcome>` snapshot keys). */
+export const SOURCE_RECORDS_METRIC = sum(
+  'telemetry_extension.source.records',
+  '{record}',
+  'Records by source (telemetry-api events; function spans, data points, log records) and outcome (received, invalid, unknown, rejected, exported, dropped)',
+);
+
 /** CUMULATIVE self-telemetry since `sinceMs`. */
 export function selfTelemetryData(values: Readonly<Record<string, number>>, sinceMs: number, nowMs: number): MetricData[] {
   const startTime = millisToHrTime(sinceMs);
   const endTime = millisToHrTime(Math.max(sinceMs, nowMs));
-  return SELF_METRICS.map(({ key, def }) => sumData(def, values[key] ?? 0, startTime, endTime, AggregationTemporality.CUMULATIVE));
+  const data = SELF_METRICS.map(({ key, def }) => sumData(def, values[key] ?? 0, startTime, endTime, AggregationTemporality.CUMULATIVE));
+  const bySource = sourceDataPoints(values, startTime, endTime);
+  if (bySource.length > 0) {
+    data.push({ ...sumData(SOURCE_RECORDS_METRIC, 0, startTime, endTime, AggregationTemporality.CUMULATIVE), dataPoints: bySource });
+  }
+  return data;
+}
+
+function sourceDataPoints(values: Readonly<Record<string, number>>, startTime: [number, number], endTime: [number, number]) {
+  const points = [];
+  for (const [key, value] of Object.entries(values)) {
+    const dot = key.lastIndexOf('.');
+    if (dot <= 0) continue;
+    const attributes = { 'telemetry_extension.source': key.slice(0, dot), 'telemetry_extension.outcome': key.slice(dot + 1) };
+    points.push({ startTime, endTime, attributes, value });
+  }
+  return points;
 }
 
 function sumData(

@@ -7,14 +7,17 @@
  * Accounting, export side, in one place: sinks only report what happened ({@link ExportOutcome});
  * this loop adds every outcome, of `export` and of `shutdown` ({@link ExportLoop.shutdownSink}),
  * to `counters.exported` / `counters.dropped` / `counters.failedExports` ({@link countOutcome}),
- * and counts as dropped what it gives up on itself: what is still queued at the end
+ * and counts as dropped what it gives up on itself (in records: an event, or a function item's
+ * spans / data points / log records, by source): what is still queued at the end
  * ({@link ExportLoop.abandon}) and a chunk whose export broke the Sink contract by rejecting.
  */
 import { RateLimitedLog } from '../log';
+import { FUNCTION_SOURCE_NAME } from './function-source';
+import { isFunctionTelemetry, recordsOf, type PipelineItem } from './items';
+import { TELEMETRY_API_SOURCE } from './telemetry-api-source';
 import type { BoundedQueue } from '../queue/bounded-queue';
 import type { ExportOutcome, Sink } from '../sinks/sink';
 import type { Counters } from '../stats/counters';
-import type { ParsedEvent } from '../telemetry/schemas';
 
 export const DEFAULT_CHUNK_SIZE = 1_000;
 /**
@@ -23,8 +26,11 @@ export const DEFAULT_CHUNK_SIZE = 1_000;
  */
 export const DEFAULT_BACKGROUND_BUDGET_MS = 30_000;
 
+/** What the loop needs of the queue (any queue of pipeline items, or of events only). */
+export type ExportQueue = Pick<BoundedQueue<PipelineItem>, 'size' | 'take' | 'drain'>;
+
 export interface ExportLoopOptions {
-  readonly queue: BoundedQueue<ParsedEvent>;
+  readonly queue: ExportQueue;
   readonly sink: Sink;
   readonly counters: Counters;
   /** Most events per `sink.export` call. */
@@ -50,7 +56,7 @@ interface Waiter {
 }
 
 export class ExportLoop {
-  private readonly queue: BoundedQueue<ParsedEvent>;
+  private readonly queue: ExportQueue;
   private readonly sink: Sink;
   private readonly counters: Counters;
   private readonly chunkSize: number;
@@ -122,9 +128,9 @@ export class ExportLoop {
     const left = this.queue.drain();
     this.taken += left.length;
     this.answered += left.length;
-    this.counters.dropped += left.length;
+    const dropped = countDropped(this.counters, left);
     this.settleWaiters();
-    return left.length;
+    return dropped;
   }
 
   private enqueueWaiter(deadline: number | undefined, signal: AbortSignal | undefined): Promise<FlushResult> {
@@ -188,13 +194,13 @@ export class ExportLoop {
     return latest;
   }
 
-  private async exportChunk(chunk: ParsedEvent[], deadline: number): Promise<void> {
+  private async exportChunk(chunk: PipelineItem[], deadline: number): Promise<void> {
     try {
       countOutcome(this.counters, await this.sink.export(chunk, deadline));
     } catch (error) {
       // The Sink contract says export never rejects; if it does, the chunk is lost, not retried.
-      this.counters.dropped += chunk.length;
-      this.warnings.warn('sink export failed unexpectedly; events dropped', { sink: this.sink.name, count: chunk.length, error: (error as Error).message });
+      const count = countDropped(this.counters, chunk);
+      this.warnings.warn('sink export failed unexpectedly; events dropped', { sink: this.sink.name, count, error: (error as Error).message });
     }
   }
 
@@ -217,9 +223,39 @@ export class ExportLoop {
   }
 }
 
-/** The one accounting rule of the export side: what a sink reported, added to the counters. */
+/**
+ * The one accounting rule of the export side: what a sink reported, added to the counters, by
+ * source (`outcome.function` is the function's part; the rest is the Telemetry API's).
+ */
 export function countOutcome(counters: Counters, outcome: ExportOutcome): void {
   counters.exported += outcome.exported;
   counters.dropped += outcome.dropped;
   counters.failedExports += outcome.failedAttempts ?? 0;
+  const fn = outcome.function ?? { exported: 0, dropped: 0 };
+  const own = outcome.exported - fn.exported;
+  const ownDropped = outcome.dropped - fn.dropped;
+  if (own > 0 || ownDropped > 0) {
+    const api = counters.exportsOf(TELEMETRY_API_SOURCE.name);
+    api.exported += own;
+    api.dropped += ownDropped;
+  }
+  if (fn.exported > 0 || fn.dropped > 0) {
+    const counts = counters.exportsOf(FUNCTION_SOURCE_NAME);
+    counts.exported += fn.exported;
+    counts.dropped += fn.dropped;
+  }
+}
+
+/** Count `items` as dropped (records, by source). Returns how many records. */
+function countDropped(counters: Counters, items: readonly PipelineItem[]): number {
+  let events = 0;
+  let records = 0;
+  for (const item of items) {
+    if (isFunctionTelemetry(item)) records += recordsOf(item);
+    else events++;
+  }
+  counters.dropped += events + records;
+  if (events > 0) counters.exportsOf(TELEMETRY_API_SOURCE.name).dropped += events;
+  if (records > 0) counters.exportsOf(FUNCTION_SOURCE_NAME).dropped += records;
+  return events + records;
 }

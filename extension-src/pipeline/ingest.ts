@@ -1,6 +1,7 @@
 /**
  * The ingest step, between parse and queue: one accounting rule for every source of items (the
- * Telemetry API's listener today; a receiver of the function's own OTLP data next).
+ * Telemetry API's listener, ./telemetry-api-source.ts; the receiver of the function's own OTLP
+ * data, ./function-source.ts).
  *
  * For one parsed delivery of a source:
  * 1. the source's own-output items (the extension's own log lines coming back) are left out and
@@ -12,6 +13,8 @@
  * 4. `accepted`: `received`, `invalid` and `unknown` are counted (totals and per source), the
  *    source accounts what its accepted items report (e.g. `platform.logsDropped`), and invalid
  *    items are reported in one rate-limited warning per delivery.
+ * Counts are in records ({@link IngestSource.records}: 1 per item unless the source says
+ * otherwise, e.g. the function's OTLP requests, ./function-source.ts).
  */
 import { RateLimitedLog } from '../log';
 import type { BoundedQueue } from '../queue/bounded-queue';
@@ -35,6 +38,11 @@ export interface IngestBatch<T> {
   readonly invalid: readonly InvalidItem[];
   /** How many of `items` are of a kind this version does not know. */
   readonly unknown: number;
+  /**
+   * Invalid records that are not listed in `invalid` (a source that only knows how many, e.g.
+   * the OTLP receiver's refused spans): counted as invalid, not reported again. Default 0.
+   */
+  readonly uncountedInvalid?: number;
   /** Size of the whole delivery in bytes (for the queue's byte limit). */
   readonly bytes: number;
 }
@@ -49,6 +57,8 @@ export interface IngestSource<T> {
   readonly isOwnOutput?: (item: T) => boolean;
   /** Counts what an accepted item itself reports (e.g. the platform's own losses). */
   readonly account?: (item: T, counters: Counters) => void;
+  /** Records an item holds, for the counts (default 1; the function's OTLP requests hold many). */
+  readonly records?: (item: T) => number;
 }
 
 /** `accepted`: queued and counted. `full`: nothing queued, the sender should resend later. */
@@ -80,19 +90,26 @@ export class Ingest<T> {
     const total = batch.items.length + batch.invalid.length;
     const bytes = total > 0 ? (batch.bytes * kept.length) / total : 0;
     const counts = counters.source(source.name);
+    const records = source.records;
+    let keptRecords = kept.length;
+    if (records !== undefined) {
+      keptRecords = 0;
+      for (const item of kept) keptRecords += records(item);
+    }
 
     if (!this.queue.offer(kept, bytes)) {
-      counters.rejected += kept.length;
-      counts.rejected += kept.length;
+      counters.rejected += keptRecords;
+      counts.rejected += keptRecords;
       return 'full';
     }
 
-    const received = total - (batch.items.length - kept.length);
+    const invalid = batch.invalid.length + (batch.uncountedInvalid ?? 0);
+    const received = keptRecords + invalid;
     counters.received += received;
-    counters.invalid += batch.invalid.length;
+    counters.invalid += invalid;
     counters.unknown += batch.unknown;
     counts.received += received;
-    counts.invalid += batch.invalid.length;
+    counts.invalid += invalid;
     counts.unknown += batch.unknown;
     if (source.account) for (const item of kept) source.account(item, counters);
     if (batch.invalid.length > 0) {

@@ -22,7 +22,7 @@ import { Router, type RouterContext } from '@koa/router';
 import Koa from 'koa';
 import getRawBody from 'raw-body';
 import { RateLimitedLog } from '../log';
-import type { AcceptTelemetry, FunctionTelemetry } from './function-telemetry';
+import type { AcceptTelemetry, CountRefused, FunctionTelemetry } from './function-telemetry';
 import { CONTENT_TYPES, decodeRequest, encodeResponse, encodeStatus, OtlpDecodeError, RPC_CODE } from './otlp-codec';
 import type { ExportRequests, OtlpEncoding, OtlpSignal } from './otlp-types';
 import { screenRecords } from './screen-records';
@@ -33,6 +33,8 @@ export const DEFAULT_RECEIVER_MAX_BODY_BYTES = 4 * 1024 * 1024;
 export interface ReceiverDeps {
   /** Where decoded data goes (the bounded queue, by source). */
   readonly accept: AcceptTelemetry;
+  /** Told how many records were refused when a request had none to accept. Default: nothing. */
+  readonly refusedOnly?: CountRefused;
   /** Bodies above this many bytes, compressed or not, get 413. Default {@link DEFAULT_RECEIVER_MAX_BODY_BYTES}. */
   readonly maxBodyBytes?: number;
   /** `Retry-After` of a full-queue answer, seconds. Default 1. */
@@ -154,7 +156,8 @@ export function createReceiverApp(deps: ReceiverDeps): Koa {
 
     const screened = screenRecords(signal, request);
     if (screened.rejected > 0) warnings.warn('OTLP records refused', { signal, count: screened.rejected, reason: screened.errorMessage });
-    if (screened.items > 0 && deps.accept(item(signal, request, screened.items, encoding, now()), body.length) === 'full') {
+    if (screened.items === 0 && screened.rejected > 0) deps.refusedOnly?.(screened.rejected);
+    if (screened.items > 0 && deps.accept(item(signal, request, screened.items, encoding, now()), body.length, screened.rejected) === 'full') {
       ctx.set('Retry-After', retryAfter);
       fail(ctx, fullStatus, encoding, fullStatus === 429 ? RPC_CODE.RESOURCE_EXHAUSTED : RPC_CODE.UNAVAILABLE, 'queue full, retry later');
       return;

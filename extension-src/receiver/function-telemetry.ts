@@ -37,7 +37,11 @@ export type FunctionTelemetry = FunctionTraces | FunctionMetrics | FunctionLogs;
 export type AcceptResult = 'accepted' | 'full';
 
 /**
- * Takes one item whole or not at all. `bytes` is the size of the decoded (uncompressed) request
- * body, the item's weight for the queue's byte bound.
+ * Takes one item whole or not at all. `bytes` is the size of the uncompressed request body (the
+ * queue weighs it by encoding, ../pipeline/function-source.ts); `rejected`: records of the same
+ * request refused by the receiver (partial_success), counted as invalid when the item is accepted.
  */
-export type AcceptTelemetry = (item: FunctionTelemetry, bytes: number) => AcceptResult;
+export type AcceptTelemetry = (item: FunctionTelemetry, bytes: number, rejected: number) => AcceptResult;
+
+/** Records refused in a request that had nothing else to accept (answered 200 with partial_success). */
+export type CountRefused = (rejected: number) => void;

@@ -153,3 +153,29 @@ export const RPC_CODE = {
   UNAVAILABLE: 14,
   INTERNAL: 13,
 } as const;
+
+/** OTLP/JSON ids are hex; `toObject` writes bytes as base64. */
+function base64IdsToHex(value: unknown): void {
+  if (Array.isArray(value)) {
+    for (const item of value) base64IdsToHex(item);
+    return;
+  }
+  if (value === null || typeof value !== 'object') return;
+  const object = value as Record<string, unknown>;
+  for (const key of Object.keys(object)) {
+    const field = object[key];
+    if (HEX_ID_KEYS.has(key) && typeof field === 'string') object[key] = Buffer.from(field, 'base64').toString('hex');
+    else if (typeof field === 'object') base64IdsToHex(field);
+  }
+}
+
+/**
+ * An export request as an OTLP/JSON object (the OTLP specification's JSON mapping: lowerCamelCase,
+ * enums as integers, 64-bit integers as decimal strings, ids as hex, other bytes as base64).
+ */
+export function toOtlpJson<S extends OtlpSignal>(signal: S, request: ExportRequests[S]): Record<string, unknown> {
+  const type = schemaTypes().request[signal];
+  const object = type.toObject(type.fromObject(request as unknown as Record<string, unknown>), { longs: String, enums: Number, bytes: String });
+  base64IdsToHex(object);
+  return object;
+}

@@ -39,7 +39,14 @@ export async function createSink(config: SinkConfig, context: SinkContext): Prom
   if (config.kind === 'stdout') {
     if (config.headersSecretArn) log.warn('sink headers secret ignored: the stdout sink sends no headers');
     const { StdoutSink: Stdout } = require('./stdout-sink') as { StdoutSink: typeof StdoutSink };
-    return new Stdout({});
+    // The resource only fills in the function's own OTLP data (cloud.* / faas.*), when there is some.
+    const { attributes } = buildResource({
+      env: context.env,
+      serviceName: config.serviceName,
+      functionName: context.functionName,
+      functionVersion: context.functionVersion,
+    });
+    return new Stdout({ resource: attributes });
   }
 
   if (!config.endpoint) throw new SinkInitError('Extension.ConfigInvalid', `the ${config.kind} sink needs an endpoint`);

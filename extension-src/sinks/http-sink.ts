@@ -9,7 +9,14 @@
  * succeeds or fails on its own. Requests that fail for a reason that may pass are kept and sent
  * again at the next export; an outcome reports what was settled during the call, events of
  * earlier calls included.
+ *
+ * The function's own OTLP data (the receiver's items) rides in the same requests, under
+ * `"function"` (present only when there is some), one entry per export request of its SDK in
+ * arrival order, as ./function-json.ts describes:
+ * `{"resource":{...},"events":[...],"function":[{"signal":"traces","receivedAtMs":...,"records":3,"request":{"resourceSpans":[...]}}]}`.
+ * Each entry counts toward `maxEventsPerRequest` as one.
  */
+import { functionItemJson } from './function-json';
 import { EXTENSION_VERSION, type ResourceAttributes } from './resource';
 import type { ExportOutcome, Sink } from './sink';
 import type { CompressionName } from '../../lib/config/contract';
@@ -18,6 +25,8 @@ import { EventGroup, newTally, type BacklogLimits, type RetryBacklog } from '../
 import { Delivery, outcomeOf, type DeliveryJob } from '../delivery/delivery';
 import type { RetryClock, RetryPolicy } from '../delivery/retry';
 import { HttpTransport } from '../delivery/transport';
+import { isFunctionTelemetry, recordsOf, type PipelineItem } from '../pipeline/items';
+import type { FunctionTelemetry } from '../receiver/function-telemetry';
 import type { ParsedEvent } from '../telemetry/schemas';
 
 export interface HttpSinkOptions {
@@ -63,20 +72,40 @@ export class HttpSink implements Sink {
     return this.delivery.backlog;
   }
 
-  async export(events: readonly ParsedEvent[], deadline: number): Promise<ExportOutcome> {
-    if (this.delivery.closed) return this.delivery.dropAll(events.length);
+  async export(items: readonly PipelineItem[], deadline: number): Promise<ExportOutcome> {
+    if (this.delivery.closed) {
+      const functionRecords = items.reduce((n, item) => n + (isFunctionTelemetry(item) ? recordsOf(item) : 0), 0);
+      return this.delivery.dropAll(items.reduce((n, item) => n + recordsOf(item), 0), functionRecords);
+    }
     const size = Math.max(1, this.options.maxEventsPerRequest ?? 1000);
     const jobs: DeliveryJob[] = [];
-    for (let i = 0; i < events.length; i += size) {
-      const chunk = events.slice(i, i + size);
+    for (let i = 0; i < items.length; i += size) {
+      const events: ParsedEvent[] = [];
+      const functionItems: FunctionTelemetry[] = [];
+      let functionRecords = 0;
+      for (const item of items.slice(i, i + size)) {
+        if (isFunctionTelemetry(item)) {
+          functionItems.push(item);
+          functionRecords += item.items;
+        } else {
+          events.push(item);
+        }
+      }
+      const groups = [new EventGroup(events.length)];
+      if (functionRecords > 0) groups.push(new EventGroup(functionRecords, true));
       jobs.push({
-        groups: [new EventGroup(chunk.length)],
+        groups,
         payload: {
           label: 'events',
           url: this.url,
           contentType: 'application/json',
-          items: chunk.length,
-          encode: () => `{"resource":${this.resourceJson},"events":${JSON.stringify(chunk)}}`,
+          items: events.length + functionItems.length,
+          encode: () => {
+            const own = functionItems.length > 0
+              ? `,"function":${JSON.stringify(functionItems.map((item) => functionItemJson(item, this.options.resource)))}`
+              : '';
+            return `{"resource":${this.resourceJson},"events":${JSON.stringify(events)}${own}}`;
+          },
         },
       });
     }

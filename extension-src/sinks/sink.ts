@@ -1,4 +1,4 @@
-import type { ParsedEvent } from '../telemetry/schemas';
+import type { PipelineItem } from '../pipeline/items';
 
 /**
  * What was settled during one call: events of this hand-over, and of earlier ones whose requests
@@ -13,10 +13,16 @@ export interface ExportOutcome {
   readonly dropped: number;
   /** Request attempts that failed during the call (each retry counts). Absent when none did. */
   readonly failedAttempts?: number;
+  /**
+   * The part of `exported` / `dropped` that was the function's own records (spans, data points,
+   * log records of its OTLP requests). Absent: none.
+   */
+  readonly function?: { readonly exported: number; readonly dropped: number };
 }
 
 /**
- * A destination for telemetry. The export loop hands it validated events in arrival order.
+ * A destination for telemetry. The export loop hands it validated events and the function's OTLP
+ * items ({@link PipelineItem}) in arrival order; counts are in records (an event, a span...).
  * Implementations never reject: failures are retried within `deadline`; failures that may pass
  * (5xx, 429, timeouts, connection errors, the deadline) are kept, bounded, and retried at the next
  * call; the rest are dropped and reported as such in the outcome.
@@ -24,10 +30,10 @@ export interface ExportOutcome {
 export interface Sink {
   readonly name: string;
   /**
-   * Deliver `events`. Resolves when they are delivered or given up on. `deadline` is an epoch-ms
+   * Deliver `items`. Resolves when they are delivered or given up on. `deadline` is an epoch-ms
    * instant after which no new attempt may start (the caller is about to freeze or exit).
    */
-  export(events: readonly ParsedEvent[], deadline: number): Promise<ExportOutcome>;
+  export(items: readonly PipelineItem[], deadline: number): Promise<ExportOutcome>;
   /**
    * Emit whatever the sink still holds (for OTLP: invocations that never got their closing
    * event, self-telemetry metrics; requests kept for retry), drop what cannot be sent by

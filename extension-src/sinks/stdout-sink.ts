@@ -4,7 +4,11 @@
  * listener recognises and drops these lines when it is subscribed to `extension` logs.
  *
  * Line: `{"source":"telemetry-extension","time":...,"type":...,"record":...}` (+ `"unknown":true`
- * for events of unknown types).
+ * for events of unknown types). The function's own OTLP data (one line per export request of its
+ * SDK): `{"source":"telemetry-extension","time":<ISO receive time>,"type":"function.traces"
+ * (or function.metrics, function.logs),"record":{"signal":...,"receivedAtMs":...,"records":3,
+ * "request":{"resourceSpans":[...]}}}` (see ./function-json.ts; resources merged with the
+ * extension's when the sink has one).
  *
  * Backpressure: lines are written in chunks; when the stream's buffer is full the sink waits for
  * `drain`, but never past the deadline: what is not written by then is dropped (and reported in
@@ -12,7 +16,11 @@
  */
 import { once } from 'node:events';
 import { STDOUT_SINK_LINE_PREFIX } from '../log';
+import { functionItemJson } from './function-json';
+import type { ResourceAttributes } from './resource';
 import type { ExportOutcome, Sink } from './sink';
+import { isFunctionTelemetry, recordsOf, type PipelineItem } from '../pipeline/items';
+import type { FunctionTelemetry } from '../receiver/function-telemetry';
 import type { ParsedEvent } from '../telemetry/schemas';
 
 export interface StdoutSinkOptions {
@@ -25,41 +33,65 @@ export interface StdoutSinkOptions {
   readonly output?: NodeJS.WritableStream;
   /** Characters per write. Default 64 KiB. */
   readonly chunkChars?: number;
+  /** The extension's resource, merged into the function's data. Default: none (the function's resources as they came). */
+  readonly resource?: ResourceAttributes;
 }
 
 export class StdoutSink implements Sink {
   readonly name = 'stdout';
   private readonly output: NodeJS.WritableStream;
   private readonly chunkChars: number;
+  private readonly resource: ResourceAttributes;
   private broken = false;
 
   constructor(options: StdoutSinkOptions) {
     this.output = options.output ?? process.stdout;
     this.chunkChars = options.chunkChars ?? 64 * 1024;
+    this.resource = options.resource ?? {};
     this.output.on('error', () => {
       // EPIPE and the like: nothing more can be written. Counted per export from now on.
       this.broken = true;
     });
   }
 
-  async export(events: readonly ParsedEvent[], deadline: number): Promise<ExportOutcome> {
+  async export(items: readonly PipelineItem[], deadline: number): Promise<ExportOutcome> {
+    // Counted in records: an event is one, a function item its spans / data points / log records.
     let written = 0;
+    let writtenFunction = 0;
     let chunk = '';
-    let chunkEvents = 0;
-    for (const event of events) {
-      chunk += line(event);
-      chunkEvents++;
+    let chunkRecords = 0;
+    let chunkFunction = 0;
+    let stopped = false;
+    for (const item of items) {
+      const records = recordsOf(item);
+      chunk += isFunctionTelemetry(item) ? functionLine(item, this.resource) : line(item);
+      chunkRecords += records;
+      if (isFunctionTelemetry(item)) chunkFunction += records;
       if (chunk.length >= this.chunkChars) {
-        if (!(await this.write(chunk, deadline))) break;
-        written += chunkEvents;
+        if (!(await this.write(chunk, deadline))) {
+          stopped = true;
+          break;
+        }
+        written += chunkRecords;
+        writtenFunction += chunkFunction;
         chunk = '';
-        chunkEvents = 0;
+        chunkRecords = 0;
+        chunkFunction = 0;
       }
     }
-    if (chunkEvents > 0 && written + chunkEvents === events.length && (await this.write(chunk, deadline))) {
-      written += chunkEvents;
+    if (chunkRecords > 0 && !stopped && (await this.write(chunk, deadline))) {
+      written += chunkRecords;
+      writtenFunction += chunkFunction;
     }
-    return { exported: written, dropped: events.length - written };
+    let total = 0;
+    let totalFunction = 0;
+    for (const item of items) {
+      const records = recordsOf(item);
+      total += records;
+      if (isFunctionTelemetry(item)) totalFunction += records;
+    }
+    const outcome = { exported: written, dropped: total - written };
+    return totalFunction > 0 ? { ...outcome, function: { exported: writtenFunction, dropped: totalFunction - writtenFunction } } : outcome;
   }
 
   /** Nothing is held; stdout stays open (it belongs to the process). */
@@ -101,5 +133,11 @@ export function line(event: ParsedEvent): string {
     record: event.record,
     ...('unknown' in event && event.unknown === true ? { unknown: true } : {}),
   });
+  return `${STDOUT_SINK_LINE_PREFIX},${body.slice(1)}\n`;
+}
+
+/** One request of the function's own OTLP data as one JSON line (see the header). */
+export function functionLine(item: FunctionTelemetry, resource: Readonly<ResourceAttributes>): string {
+  const body = JSON.stringify({ time: new Date(item.receivedAtMs).toISOString(), type: `function.${item.signal}`, record: functionItemJson(item, resource) });
   return `${STDOUT_SINK_LINE_PREFIX},${body.slice(1)}\n`;
 }

@@ -10,12 +10,22 @@ export interface SourceCounts {
   rejected: number;
 }
 
+/** What the export side (../pipeline/export-loop.ts) counted for one source. */
+export interface SourceExportCounts {
+  /** Items (or the records derived from them) delivered by the sink. */
+  exported: number;
+  /** Items lost after they were queued (given up on, abandoned at shutdown). */
+  dropped: number;
+}
+
 /**
  * Self-telemetry: what happened to every event the extension saw. One instance per process,
  * passed explicitly to whoever updates it (no module-level state).
  *
- * `received`, `invalid`, `unknown` and `rejected` are the sums over every source; the ingest step
- * also counts them per source ({@link Counters.source}).
+ * Every count is the sum over every source (the Telemetry API's events, the function's OTLP
+ * records); the ingest step counts received / invalid / unknown / rejected per source too
+ * ({@link Counters.source}), the export loop exported / dropped ({@link Counters.exportsOf}).
+ * Units: an event, or one span / metric data point / log record of the function.
  */
 export class Counters {
   /** Events received from the Telemetry API (valid, invalid and unknown). */
@@ -37,6 +47,23 @@ export class Counters {
   platformDroppedBytes = 0;
 
   private readonly sources = new Map<string, SourceCounts>();
+  private readonly exportsBySource = new Map<string, SourceExportCounts>();
+
+  /** The export-side counts of the source named `name`. */
+  exportsOf(name: string): SourceExportCounts {
+    let counts = this.exportsBySource.get(name);
+    if (counts === undefined) {
+      counts = { exported: 0, dropped: 0 };
+      this.exportsBySource.set(name, counts);
+    }
+    return counts;
+  }
+
+  /** Every count of every source seen, by source name (the summary line's `bySource`). */
+  bySource(): Readonly<Record<string, Readonly<SourceCounts & SourceExportCounts>>> {
+    const names = new Set([...this.sources.keys(), ...this.exportsBySource.keys()]);
+    return Object.fromEntries([...names].map((name) => [name, { ...this.source(name), ...this.exportsOf(name) }]));
+  }
 
   /** The ingest counts of the source named `name` (all zero until it ingests something). */
   source(name: string): SourceCounts {
@@ -53,7 +80,15 @@ export class Counters {
     return Object.fromEntries([...this.sources].map(([name, counts]) => [name, { ...counts }]));
   }
 
-  snapshot(): CountersSnapshot {
+  /**
+   * The totals, then every source's counts as `<source>.<count>` (e.g. `function.exported`), flat
+   * so that they fit a log line (the shutdown summary spreads this).
+   */
+  snapshot(): CountersSnapshot & Readonly<Record<`${string}.${string}`, number>> {
+    const bySource: Record<`${string}.${string}`, number> = {};
+    for (const [name, counts] of Object.entries(this.bySource())) {
+      for (const [key, value] of Object.entries(counts)) bySource[`${name}.${key}`] = value;
+    }
     return {
       received: this.received,
       invalid: this.invalid,
@@ -64,6 +99,7 @@ export class Counters {
       failedExports: this.failedExports,
       platformDroppedRecords: this.platformDroppedRecords,
       platformDroppedBytes: this.platformDroppedBytes,
+      ...bySource,
     };
   }
 }

@@ -11,6 +11,14 @@
  * exported at once); it is dropped when one of them is dropped. An outcome reports what was
  * settled during the call, events of earlier calls included; the export loop counts it. The
  * counters are only read here, for the self-telemetry metrics.
+ *
+ * The function's own data (items of the OTLP receiver) goes out with the platform's, resources
+ * merged by the converter (`OtlpBatch.forward`), in the same request per signal: in protobuf the
+ * platform's encoding followed by `encodeRequest` of the function's resources (two encodings of
+ * one message type, concatenated, are the encoding of their merge: repeated fields append); in
+ * OTLP/JSON the function's resources appended to the request's `resource*` array. Its records
+ * (spans, data points, log records) are exported or dropped with the requests carrying them, and
+ * reported apart in `outcome.function`.
  */
 import type { InstrumentationScope } from '@opentelemetry/core';
 import {
@@ -33,11 +41,14 @@ import type { RequestSigner } from '../../delivery/signing';
 import { HttpTransport } from '../../delivery/transport';
 import { OtlpConverter, type OtlpBatch } from '../../otlp/converter';
 import { signalUrl, type OtlpSignal } from '../../otlp/endpoints';
+import type { Forward } from '../../otlp/forward';
 import { selfTelemetryData } from '../../otlp/metrics';
-import type { Signals } from '../../otlp/signals';
+import { signalsOf, type Signals } from '../../otlp/signals';
 import type { IdGenerator } from '../../otlp/trace-context';
+import { recordsOf, splitItems, type PipelineItem } from '../../pipeline/items';
+import type { FunctionTelemetry } from '../../receiver/function-telemetry';
+import { encodeRequest, toOtlpJson } from '../../receiver/otlp-codec';
 import type { Counters } from '../../stats/counters';
-import type { ParsedEvent } from '../../telemetry/schemas';
 import { EXTENSION_VERSION, type ResourceAttributes } from '../resource';
 import type { ExportOutcome, Sink } from '../sink';
 
@@ -76,6 +87,37 @@ interface Serializers {
   traces(spans: OtlpBatch['spans']): Uint8Array | undefined;
   metrics(metrics: ResourceMetrics): Uint8Array | undefined;
   logs(logs: OtlpBatch['logs']): Uint8Array | undefined;
+  /** The platform's request (if any) with the function's resource-scoped data added. */
+  merge(signal: OtlpSignal, platform: Uint8Array | undefined, forwarded: readonly object[]): Uint8Array | undefined;
+}
+
+/** The repeated field of each export request. */
+const RESOURCE_FIELD = { traces: 'resourceSpans', metrics: 'resourceMetrics', logs: 'resourceLogs' } as const;
+
+function requestOf(signal: OtlpSignal, forwarded: readonly object[]) {
+  return { [RESOURCE_FIELD[signal]]: forwarded } as never;
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.byteLength + b.byteLength);
+  out.set(a, 0);
+  out.set(b, a.byteLength);
+  return out;
+}
+
+function mergeProtobuf(signal: OtlpSignal, platform: Uint8Array | undefined, forwarded: readonly object[]): Uint8Array | undefined {
+  if (forwarded.length === 0) return platform;
+  const own = encodeRequest(signal, requestOf(signal, forwarded));
+  return platform ? concat(platform, own) : own;
+}
+
+function mergeJson(signal: OtlpSignal, platform: Uint8Array | undefined, forwarded: readonly object[]): Uint8Array | undefined {
+  if (forwarded.length === 0) return platform;
+  const field = RESOURCE_FIELD[signal];
+  const own = toOtlpJson(signal, requestOf(signal, forwarded))[field] as unknown[] | undefined;
+  const request = platform ? (JSON.parse(Buffer.from(platform).toString('utf8')) as Record<string, unknown[]>) : {};
+  request[field] = [...(request[field] ?? []), ...(own ?? [])];
+  return Buffer.from(JSON.stringify(request), 'utf8');
 }
 
 const PROTOBUF: Serializers = {
@@ -83,6 +125,7 @@ const PROTOBUF: Serializers = {
   traces: (spans) => ProtobufTraceSerializer.serializeRequest(spans),
   metrics: (metrics) => ProtobufMetricsSerializer.serializeRequest(metrics),
   logs: (logs) => ProtobufLogsSerializer.serializeRequest(logs),
+  merge: mergeProtobuf,
 };
 
 const JSON_SERIALIZERS: Serializers = {
@@ -90,6 +133,7 @@ const JSON_SERIALIZERS: Serializers = {
   traces: (spans) => JsonTraceSerializer.serializeRequest(spans),
   metrics: (metrics) => JsonMetricsSerializer.serializeRequest(metrics),
   logs: (logs) => JsonLogsSerializer.serializeRequest(logs),
+  merge: mergeJson,
 };
 
 export class OtlpSink implements Sink {
@@ -140,16 +184,19 @@ export class OtlpSink implements Sink {
     return this.delivery.backlog;
   }
 
-  async export(events: readonly ParsedEvent[], deadline: number): Promise<ExportOutcome> {
-    if (this.delivery.closed) return this.delivery.dropAll(events.length);
+  async export(items: readonly PipelineItem[], deadline: number): Promise<ExportOutcome> {
+    const { events, functionItems } = splitItems(items);
+    const functionRecords = functionItems.reduce((n, item) => n + recordsOf(item), 0);
+    if (this.delivery.closed) return this.delivery.dropAll(events.length + functionRecords, functionRecords);
     let batch: OtlpBatch;
     try {
-      batch = this.converter.convert(events);
+      batch = this.converter.convert(events, functionItems);
     } catch (err) {
-      this.delivery.warn('OTLP mapping failed; batch dropped', { events: events.length, error: describe(err) });
-      return this.delivery.dropAll(events.length);
+      this.delivery.warn('OTLP mapping failed; batch dropped', { events: events.length, functionRecords, error: describe(err) });
+      return this.delivery.dropAll(events.length + functionRecords, functionRecords);
     }
-    const withSelf = !batch.metrics.isEmpty || this.now() - this.lastSelfTelemetryMs >= (this.options.selfTelemetryIntervalMs ?? 60_000);
+    const withSelf = !batch.metrics.isEmpty || batch.forward.metrics.length > 0
+      || this.now() - this.lastSelfTelemetryMs >= (this.options.selfTelemetryIntervalMs ?? 60_000);
     const tally = newTally();
     // Events with the same signals depend on the same requests: one group per combination.
     const counts = new Map<Signals, number>();
@@ -158,6 +205,7 @@ export class OtlpSink implements Sink {
       else counts.set(signals, (counts.get(signals) ?? 0) + 1);
     }
     const groups = [...counts].map(([signals, count]) => ({ signals, group: new EventGroup(count) }));
+    groups.push(...functionGroups(functionItems));
     await this.delivery.send(this.jobs(batch, withSelf, groups), deadline, tally);
     return outcomeOf(tally);
   }
@@ -181,36 +229,53 @@ export class OtlpSink implements Sink {
     groups: ReadonlyArray<{ readonly signals: Signals; readonly group: EventGroup }>,
   ): DeliveryJob[] {
     const payloads: Payload[] = [];
-    if (batch.spans.length > 0) payloads.push(this.payload('traces', batch.spans, (spans) => this.serializers.traces(spans)));
+    const { forward } = batch;
+    if (batch.spans.length > 0 || forward.traces.length > 0) {
+      payloads.push(this.payload('traces', batch.spans, forward.traces, (spans) => this.serializers.traces(spans)));
+    }
     const metrics = this.resourceMetrics(batch, withSelfTelemetry);
-    if (metrics) {
+    if (metrics || forward.metrics.length > 0) {
       payloads.push({
         label: 'metrics',
         url: this.urls.metrics,
         contentType: this.serializers.contentType,
-        items: metrics.scopeMetrics[0].metrics.length,
-        encode: () => this.serializers.metrics(metrics),
+        items: (metrics?.scopeMetrics[0].metrics.length ?? 0) + forward.metrics.length,
+        encode: () => this.serializers.merge('metrics', metrics ? this.serializers.metrics(metrics) : undefined, forward.metrics),
       });
     }
-    if (batch.logs.length > 0) payloads.push(this.payload('logs', batch.logs, (logs) => this.serializers.logs(logs)));
+    if (batch.logs.length > 0 || forward.logs.length > 0) {
+      payloads.push(this.payload('logs', batch.logs, forward.logs, (logs) => this.serializers.logs(logs)));
+    }
     return payloads.map((payload) => ({
       payload,
       groups: groups.filter((g) => g.signals.has(payload.label as OtlpSignal)).map((g) => g.group),
     }));
   }
 
-  /** A traces or logs payload of `records`, halved on request (per-request limits). */
-  private payload<T>(signal: OtlpSignal, records: readonly T[], serialize: (records: T[]) => Uint8Array | undefined): Payload {
+  /**
+   * A traces or logs payload of the platform's `records` and the function's `forwarded`
+   * resources, halved on request (per-request limits): each half takes half of both.
+   */
+  private payload<T>(
+    signal: OtlpSignal,
+    records: readonly T[],
+    forwarded: Forward['traces'] | Forward['logs'],
+    serialize: (records: T[]) => Uint8Array | undefined,
+  ): Payload {
     return {
       label: signal,
       url: this.urls[signal],
       contentType: this.serializers.contentType,
-      items: records.length,
-      encode: () => serialize(records as T[]),
+      items: records.length + forwardedRecords(forwarded),
+      encode: () => this.serializers.merge(signal, records.length > 0 ? serialize(records as T[]) : undefined, forwarded),
       split: () => {
-        if (records.length < 2) return undefined;
+        if (records.length + forwarded.length < 2) return undefined;
         const half = Math.ceil(records.length / 2);
-        return [this.payload(signal, records.slice(0, half), serialize), this.payload(signal, records.slice(half), serialize)];
+        const forwardHalf = Math.ceil(forwarded.length / 2);
+        // The function's data splits at resource granularity: one resource of many spans goes whole.
+        const first = this.payload(signal, records.slice(0, half), forwarded.slice(0, forwardHalf) as typeof forwarded, serialize);
+        const second = this.payload(signal, records.slice(half), forwarded.slice(forwardHalf) as typeof forwarded, serialize);
+        return [first, second];
       },
     };
   }
@@ -245,6 +310,26 @@ function splitterOf(limits: OtlpSinkOptions['requestLimits']): PayloadSplitter |
   if (!limits) return undefined;
   const bySignal = new Map(Object.entries(limits).map(([signal, l]) => [signal, splitToLimits(l ?? {})]));
   return (payload, body) => bySignal.get(payload.label)?.(payload, body);
+}
+
+/** One group per signal of the function's records in this hand-over (pass-through: they travel in that signal's request). */
+function functionGroups(items: readonly FunctionTelemetry[]): Array<{ readonly signals: Signals; readonly group: EventGroup }> {
+  const bySignal = new Map<OtlpSignal, number>();
+  for (const item of items) bySignal.set(item.signal, (bySignal.get(item.signal) ?? 0) + item.items);
+  return [...bySignal].map(([signal, records]) => ({
+    signals: signalsOf(signal === 'traces', signal === 'metrics', signal === 'logs'),
+    group: new EventGroup(records, true),
+  }));
+}
+
+/** Spans or log records in resource-scoped data (for per-request item limits). */
+function forwardedRecords(forwarded: Forward['traces'] | Forward['logs']): number {
+  let n = 0;
+  for (const resource of forwarded) {
+    if ('scopeSpans' in resource) for (const scope of resource.scopeSpans) n += scope.spans.length;
+    else for (const scope of resource.scopeLogs) n += scope.logRecords.length;
+  }
+  return n;
 }
 
 function describe(err: unknown): string {
