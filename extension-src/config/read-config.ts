@@ -172,12 +172,13 @@ function readSink(env: NodeJS.ProcessEnv): SinkConfig {
  * The OTLP receiver's port variable. Until lib/config/contract.ts names it (the construct's side),
  * it is spelled here; the construct sets it to 4318 by default with an OTLP sink.
  */
-export const RECEIVER_PORT_ENV = 'TELEMETRY_EXTENSION_OTLP_RECEIVER_PORT';
+/** The receiver port's variable (the contract's `ENV.OTLP_RECEIVER_PORT`). */
+export const RECEIVER_PORT_ENV = ENV.OTLP_RECEIVER_PORT;
 
 /** The receiver's port: unset means no receiver; the listener's rules, and never the listener's port. */
 function readReceiverPort(env: NodeJS.ProcessEnv, listenerPort: number): number | undefined {
   if (raw(env, RECEIVER_PORT_ENV) === undefined) return undefined;
-  const port = readInt(env, RECEIVER_PORT_ENV, LIMITS.port, LIMITS.reservedPorts);
+  const port = readInt(env, RECEIVER_PORT_ENV, LIMITS.otlpReceiverPort, LIMITS.reservedPorts);
   if (port === listenerPort) {
     throw new ConfigError(RECEIVER_PORT_ENV, `${RECEIVER_PORT_ENV} must differ from ${ENV.PORT} (${listenerPort}): the OTLP receiver and the Telemetry API listener cannot share a port`);
   }
