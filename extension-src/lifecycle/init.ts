@@ -18,6 +18,7 @@ import { log, RateLimitedLog } from '../log';
 import { ExportLoop } from '../pipeline/export-loop';
 import { Ingest } from '../pipeline/ingest';
 import { InvocationTracker } from '../pipeline/invocation-tracker';
+import { telemetryApiSource } from '../pipeline/telemetry-api-source';
 import { BoundedQueue } from '../queue/bounded-queue';
 import { createSink as defaultCreateSink, type SinkContext } from '../sinks/create-sink';
 import type { Sink } from '../sinks/sink';
@@ -138,7 +139,7 @@ export async function initialize(env: NodeJS.ProcessEnv, deps: RunDeps = {}): Pr
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { bodyLimitFor, createListenerApp } = require('../listener/app') as typeof import('../listener/app');
     const ingest = new Ingest({ queue, counters, warnings });
-    const app = createListenerApp({ ingest, maxBodyBytes: bodyLimitFor(config.buffering), warnings, now });
+    const app = createListenerApp({ ingest, maxBodyBytes: bodyLimitFor(config.buffering), warnings, now, source: telemetryApiSource({ minLogLevel: config.minLogLevel }) });
     listener = await startListener(app, deps.listenPort ?? config.port, { address: await listenAddress });
   } catch (error) {
     return initFailed(ERROR_TYPES.listenerFailed, errorMessage(error));
