@@ -25,16 +25,17 @@ import { resourceFromAttributes, type Resource } from '@opentelemetry/resources'
 import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import type { OtlpProtocolName, CompressionName } from '../../../lib/config/contract';
 import { EXTENSION_NAME } from '../../../lib/config/contract';
-import { EventGroup, newTally, type BacklogLimits, type RetryBacklog } from '../../delivery/backlog';
+import { splitForLimits, splitResourceMetrics, type RequestLimits as StrictLimits } from '../../aws/split-export';
+import { EventGroup, newTally, type BacklogLimits, type RetryBacklog, type Tally } from '../../delivery/backlog';
 import { Delivery, outcomeOf, type DeliveryJob } from '../../delivery/delivery';
 import { splitToLimits, type Payload, type PayloadSplitter, type RequestLimits } from '../../delivery/payload';
 import type { RetryClock, RetryPolicy } from '../../delivery/retry';
 import type { RequestSigner } from '../../delivery/signing';
-import { HttpTransport } from '../../delivery/transport';
+import { HttpTransport, type Transport } from '../../delivery/transport';
 import { OtlpConverter, type OtlpBatch } from '../../otlp/converter';
 import { signalUrl, type OtlpSignal } from '../../otlp/endpoints';
 import { BatchMetrics, selfTelemetryData } from '../../otlp/metrics';
-import type { Signals } from '../../otlp/signals';
+import { signalsOf, type Signals } from '../../otlp/signals';
 import type { IdGenerator } from '../../otlp/trace-context';
 import type { Counters } from '../../stats/counters';
 import type { ParsedEvent } from '../../telemetry/schemas';
@@ -42,8 +43,14 @@ import { EXTENSION_VERSION, type ResourceAttributes } from '../resource';
 import type { ExportOutcome, Sink } from '../sink';
 
 export interface OtlpSinkOptions {
-  /** Base endpoint, as `OTEL_EXPORTER_OTLP_ENDPOINT`. */
-  readonly endpoint: string;
+  /** Base endpoint, as `OTEL_EXPORTER_OTLP_ENDPOINT`. Required unless `urls` is given. */
+  readonly endpoint?: string;
+  /** The URL of each signal, instead of `endpoint` + `/v1/<signal>` (endpoints on different hosts). */
+  readonly urls?: Readonly<Record<OtlpSignal, URL>>;
+  /** The signals sent; records of the others are not even encoded. Default: all three. */
+  readonly signals?: readonly OtlpSignal[];
+  /** Headers of one signal's requests only (e.g. `x-aws-log-group`); signed like the others. */
+  readonly signalHeaders?: Partial<Readonly<Record<OtlpSignal, Readonly<Record<string, string>>>>>;
   readonly protocol: OtlpProtocolName;
   /** Plain and secret headers, merged. */
   readonly headers: Readonly<Record<string, string>>;
@@ -69,6 +76,15 @@ export interface OtlpSinkOptions {
    * records halved until each request fits). Default: none.
    */
   readonly requestLimits?: Partial<Readonly<Record<OtlpSignal, RequestLimits>>>;
+  /**
+   * Limits an endpoint enforces by refusing the request (../../aws/split-export.ts): records are cut
+   * into requests within them before sending (metrics by data point), and a record that alone is
+   * over a limit is never sent: the events of its signal in that export are dropped, counted and
+   * reported. Default: none.
+   */
+  readonly strictLimits?: Partial<Readonly<Record<OtlpSignal, StrictLimits>>>;
+  /** Decorates the wire (e.g. to report an endpoint's answers). Default: the HTTP transport as is. */
+  readonly wrapTransport?: (wire: Transport) => Transport;
 }
 
 interface Serializers {
@@ -103,16 +119,25 @@ export class OtlpSink implements Sink {
   private readonly startedMs: number;
   private lastSelfTelemetryMs: number;
   private metricsWindowEndMs?: number;
+  private readonly selected: Readonly<Record<OtlpSignal, boolean>>;
 
   constructor(private readonly options: OtlpSinkOptions) {
-    this.urls = {
-      traces: signalUrl(options.endpoint, 'traces'),
-      metrics: signalUrl(options.endpoint, 'metrics'),
-      logs: signalUrl(options.endpoint, 'logs'),
-    };
+    if (options.urls) {
+      this.urls = options.urls;
+    } else {
+      if (options.endpoint === undefined) throw new TypeError('the OTLP sink needs an endpoint or the URL of each signal');
+      this.urls = {
+        traces: signalUrl(options.endpoint, 'traces'),
+        metrics: signalUrl(options.endpoint, 'metrics'),
+        logs: signalUrl(options.endpoint, 'logs'),
+      };
+    }
+    const signals = options.signals ?? ['traces', 'metrics', 'logs'];
+    this.selected = { traces: signals.includes('traces'), metrics: signals.includes('metrics'), logs: signals.includes('logs') };
     this.serializers = options.protocol === 'http/json' ? JSON_SERIALIZERS : PROTOBUF;
+    const wire = new HttpTransport({ headers: options.headers, compression: options.compression, userAgent: `${EXTENSION_NAME}/${EXTENSION_VERSION}` });
     this.delivery = new Delivery({
-      transport: new HttpTransport({ headers: options.headers, compression: options.compression, userAgent: `${EXTENSION_NAME}/${EXTENSION_VERSION}` }),
+      transport: options.wrapTransport ? options.wrapTransport(wire) : wire,
       compression: options.compression,
       timeoutMs: options.timeoutMs,
       what: 'OTLP export',
@@ -149,16 +174,19 @@ export class OtlpSink implements Sink {
       this.delivery.warn('OTLP mapping failed; batch dropped', { events: events.length, error: describe(err) });
       return this.delivery.dropAll(events.length);
     }
-    const withSelf = !batch.metrics.isEmpty || this.now() - this.lastSelfTelemetryMs >= (this.options.selfTelemetryIntervalMs ?? 60_000);
+    const withSelf = this.selected.metrics
+      && (!batch.metrics.isEmpty || this.now() - this.lastSelfTelemetryMs >= (this.options.selfTelemetryIntervalMs ?? 60_000));
     const tally = newTally();
     // Events with the same signals depend on the same requests: one group per combination.
+    // Signals not sent do not count (an event whose records all go to those is settled at once).
     const counts = new Map<Signals, number>();
-    for (const signals of batch.contributions) {
+    for (const contributed of batch.contributions) {
+      const signals = this.sent(contributed);
       if (signals.size === 0) tally.exported++;
       else counts.set(signals, (counts.get(signals) ?? 0) + 1);
     }
     const groups = [...counts].map(([signals, count]) => ({ signals, group: new EventGroup(count) }));
-    await this.delivery.send(this.jobs(batch, withSelf, groups), deadline, tally);
+    await this.delivery.send(this.jobs(batch, withSelf, groups, tally), deadline, tally);
     return outcomeOf(tally);
   }
 
@@ -168,7 +196,7 @@ export class OtlpSink implements Sink {
     let jobs: DeliveryJob[] = [];
     try {
       const spans = this.converter.drain(this.now());
-      jobs = this.jobs({ spans, logs: [], metrics: new BatchMetrics(), contributions: [] }, true, []);
+      jobs = this.jobs({ spans, logs: [], metrics: new BatchMetrics(), contributions: [] }, this.selected.metrics, [], newTally());
     } catch (err) {
       this.delivery.warn('OTLP shutdown flush failed', { error: describe(err) });
     }
@@ -180,24 +208,61 @@ export class OtlpSink implements Sink {
     batch: OtlpBatch,
     withSelfTelemetry: boolean,
     groups: ReadonlyArray<{ readonly signals: Signals; readonly group: EventGroup }>,
+    tally: Tally,
   ): DeliveryJob[] {
     const payloads: Payload[] = [];
-    if (batch.spans.length > 0) payloads.push(this.payload('traces', batch.spans, (spans) => this.serializers.traces(spans)));
-    const metrics = this.resourceMetrics(batch, withSelfTelemetry);
-    if (metrics) {
-      payloads.push({
-        label: 'metrics',
-        url: this.urls.metrics,
-        contentType: this.serializers.contentType,
-        items: metrics.scopeMetrics[0].metrics.length,
-        encode: () => this.serializers.metrics(metrics),
-      });
+    const oversized: Array<[OtlpSignal, number]> = [];
+    const strict = this.options.strictLimits ?? {};
+    const add = (signal: OtlpSignal, split: { requests: ReadonlyArray<{ body: Uint8Array; items: readonly unknown[] }>; oversized: readonly unknown[] }, count: (items: readonly unknown[]) => number) => {
+      for (const request of split.requests) payloads.push(this.encoded(signal, request.body, count(request.items)));
+      if (split.oversized.length > 0) oversized.push([signal, split.oversized.length]);
+    };
+    if (this.selected.traces && batch.spans.length > 0) {
+      const encode = (spans: readonly OtlpBatch['spans'][number][]) => this.serializers.traces([...spans]);
+      if (strict.traces) add('traces', splitForLimits(batch.spans, strict.traces, encode), (items) => items.length);
+      else payloads.push(this.payload('traces', batch.spans, encode));
     }
-    if (batch.logs.length > 0) payloads.push(this.payload('logs', batch.logs, (logs) => this.serializers.logs(logs)));
-    return payloads.map((payload) => ({
-      payload,
-      groups: groups.filter((g) => g.signals.has(payload.label as OtlpSignal)).map((g) => g.group),
-    }));
+    const metrics = this.selected.metrics ? this.resourceMetrics(batch, withSelfTelemetry) : undefined;
+    if (metrics) {
+      const encode = (rm: ResourceMetrics) => this.serializers.metrics(rm);
+      if (strict.metrics) {
+        add('metrics', splitResourceMetrics(metrics, strict.metrics, encode), (items) => (items as ResourceMetrics[]).reduce((n, rm) => n + dataPoints(rm), 0));
+      } else {
+        payloads.push({
+          label: 'metrics',
+          url: this.urls.metrics,
+          contentType: this.serializers.contentType,
+          headers: this.options.signalHeaders?.metrics,
+          items: metrics.scopeMetrics[0].metrics.length,
+          encode: () => encode(metrics),
+        });
+      }
+    }
+    if (this.selected.logs && batch.logs.length > 0) {
+      const encode = (logs: readonly OtlpBatch['logs'][number][]) => this.serializers.logs([...logs]);
+      if (strict.logs) add('logs', splitForLimits(batch.logs, strict.logs, encode), (items) => items.length);
+      else payloads.push(this.payload('logs', batch.logs, encode));
+    }
+    const groupsOf = (signal: OtlpSignal) => groups.filter((g) => g.signals.has(signal)).map((g) => g.group);
+    for (const [signal, count] of oversized) {
+      // The endpoint would refuse every request carrying such a record: never sent.
+      const limits = strict[signal]!;
+      this.delivery.warn('OTLP export: records over the endpoint\'s per-request limits dropped', { signal, records: count, maxBytes: limits.maxBytes, maxItemBytes: limits.maxItemBytes });
+      this.delivery.backlog.fail(groupsOf(signal), tally);
+    }
+    return payloads.map((payload) => ({ payload, groups: groupsOf(payload.label as OtlpSignal) }));
+  }
+
+  /** A request body already cut to the endpoint's limits. */
+  private encoded(signal: OtlpSignal, body: Uint8Array, items: number): Payload {
+    return { label: signal, url: this.urls[signal], contentType: this.serializers.contentType, headers: this.options.signalHeaders?.[signal], items, encode: () => body };
+  }
+
+  /** `signals` without those not sent. */
+  private sent(signals: Signals): Signals {
+    const { traces, metrics, logs } = this.selected;
+    if (traces && metrics && logs) return signals;
+    return signalsOf(traces && signals.has('traces'), metrics && signals.has('metrics'), logs && signals.has('logs'));
   }
 
   /** A traces or logs payload of `records`, halved on request (per-request limits). */
@@ -206,6 +271,7 @@ export class OtlpSink implements Sink {
       label: signal,
       url: this.urls[signal],
       contentType: this.serializers.contentType,
+      headers: this.options.signalHeaders?.[signal],
       items: records.length,
       encode: () => serialize(records as T[]),
       split: () => {
@@ -246,6 +312,12 @@ function splitterOf(limits: OtlpSinkOptions['requestLimits']): PayloadSplitter |
   if (!limits) return undefined;
   const bySignal = new Map(Object.entries(limits).map(([signal, l]) => [signal, splitToLimits(l ?? {})]));
   return (payload, body) => bySignal.get(payload.label)?.(payload, body);
+}
+
+function dataPoints(metrics: ResourceMetrics): number {
+  let n = 0;
+  for (const scope of metrics.scopeMetrics) for (const metric of scope.metrics) n += metric.dataPoints.length;
+  return n;
 }
 
 function describe(err: unknown): string {
