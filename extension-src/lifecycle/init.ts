@@ -139,7 +139,8 @@ export async function initialize(env: NodeJS.ProcessEnv, deps: RunDeps = {}): Pr
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { bodyLimitFor, createListenerApp } = require('../listener/app') as typeof import('../listener/app');
     const ingest = new Ingest({ queue, counters, warnings });
-    const app = createListenerApp({ ingest, maxBodyBytes: bodyLimitFor(config.buffering), warnings, now, source: telemetryApiSource({ minLogLevel: config.minLogLevel }) });
+    const source = telemetryApiSource({ minLogLevel: config.minLogLevel });
+    const app = createListenerApp({ ingest, maxBodyBytes: bodyLimitFor(config.buffering), warnings, now, source });
     listener = await startListener(app, deps.listenPort ?? config.port, { address: await listenAddress });
   } catch (error) {
     return initFailed(ERROR_TYPES.listenerFailed, errorMessage(error));

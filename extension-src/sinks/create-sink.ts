@@ -14,7 +14,6 @@
  */
 /* eslint-disable @typescript-eslint/no-require-imports -- lazy loading keeps unconfigured sinks off the start-up path */
 import * as http from 'node:http';
-import type { SinkConfig } from '../config/types';
 import { envCredentialsSource, type CredentialsSource } from '../aws/credentials';
 import { log } from '../log';
 import { SinkInitError } from './errors';
@@ -27,6 +26,7 @@ import type { readParameterHeaders as ReadParameterHeaders } from '../aws/ssm-he
 import type { CloudWatchSink } from './cloudwatch/cloudwatch-sink';
 import type { Sink } from './sink';
 import type { StdoutSink } from './stdout-sink';
+import type { SinkConfig } from '../config/types';
 
 export interface SinkContext {
   /** Read by the OTLP sink for its self-telemetry metrics; no sink writes them. */

@@ -28,7 +28,7 @@ describe('createSink with a headers parameter', () => {
     answer = () => ({
       status: 200,
       headers: { 'content-type': 'application/x-amz-json-1.1' },
-      body: JSON.stringify({ Parameter: { Name: PARAMETER, Type: 'SecureString', Value: JSON.stringify({ Authorization: SECRET_VALUE, 'x-tenant': 'from-parameter' }), Version: 1 } }),
+      body: JSON.stringify({ Parameter: { Name: PARAMETER, Type: 'SecureString', Value: JSON.stringify({ 'Authorization': SECRET_VALUE, 'x-tenant': 'from-parameter' }), Version: 1 } }),
     });
     ssm = new SigV4Endpoint({ region: REGION, services: { '/': 'ssm' }, respond: () => answer() });
     receiver = await OtlpReceiver.start();

@@ -13,7 +13,7 @@ import { SinkInitError } from '../../extension-src/sinks/errors';
 import { buildResource } from '../../extension-src/sinks/resource';
 import { Counters } from '../../extension-src/stats/counters';
 import { decodeProtobuf, flattenLogs, flattenMetrics, flattenSpans, type Signal } from '../support/otlp-proto/decode';
-import { awsError, SigV4Endpoint, TEST_CREDENTIALS, type RecordedRequest } from '../support/sigv4/sigv4-endpoint';
+import { awsError, SigV4Endpoint, TEST_CREDENTIALS, type Answer, type RecordedRequest } from '../support/sigv4/sigv4-endpoint';
 
 const REGION = 'eu-central-1';
 const GROUP = '/telemetry/otlp-logs';
@@ -34,8 +34,7 @@ let base: string;
 let sinks: CloudWatchSink[];
 let clock: SkipSleepClock;
 let stderr: string[];
-let spy: jest.SpyInstance;
-let createLogStream: (req: RecordedRequest) => { status: number; body?: string; headers?: Record<string, string> } | undefined;
+let createLogStream: (req: RecordedRequest) => Answer | undefined;
 
 beforeEach(async () => {
   createLogStream = () => undefined;
@@ -52,7 +51,7 @@ beforeEach(async () => {
   sinks = [];
   clock = new SkipSleepClock();
   stderr = [];
-  spy = jest.spyOn(process.stderr, 'write').mockImplementation(((chunk: unknown) => {
+  jest.spyOn(process.stderr, 'write').mockImplementation(((chunk: unknown) => {
     stderr.push(String(chunk));
     return true;
   }) as typeof process.stderr.write);
@@ -63,7 +62,6 @@ afterEach(async () => {
   for (const s of sinks) await s.shutdown(Date.now() + 2_000);
   jest.restoreAllMocks();
   await endpoint.close();
-  void spy;
 });
 
 async function sink(config: Partial<CloudWatchConfig> = {}, overrides: Partial<CloudWatchSinkOptions> = {}): Promise<CloudWatchSink> {

@@ -53,8 +53,6 @@ export interface CloudWatchSinkOptions {
 }
 
 export class CloudWatchSink implements Sink {
-  readonly name = 'cloudwatch';
-
   /** Creates the log stream (when logs are sent), then the sink. Throws {@link SinkInitError}. */
   static async create(options: CloudWatchSinkOptions): Promise<CloudWatchSink> {
     const { config, region } = options;
@@ -80,6 +78,7 @@ export class CloudWatchSink implements Sink {
     return new CloudWatchSink(options, credentials, logStream);
   }
 
+  readonly name = 'cloudwatch';
   /** The log stream this environment writes to (when logs are sent). */
   readonly logStream?: string;
   private readonly otlp: OtlpSink;

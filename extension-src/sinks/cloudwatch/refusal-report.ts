@@ -7,8 +7,8 @@
  * counted; they are not logged again.
  */
 import { awsErrorText, awsErrorType } from '../../aws/aws-json-call';
-import { log } from '../../log';
 import type { AttemptResult, OutgoingRequest, Transport } from '../../delivery/transport';
+import { log } from '../../log';
 
 export class RefusalReport implements Transport {
   private readonly reported = new Set<string>();

@@ -213,7 +213,8 @@ export class OtlpSink implements Sink {
     const payloads: Payload[] = [];
     const oversized: Array<[OtlpSignal, number]> = [];
     const strict = this.options.strictLimits ?? {};
-    const add = (signal: OtlpSignal, split: { requests: ReadonlyArray<{ body: Uint8Array; items: readonly unknown[] }>; oversized: readonly unknown[] }, count: (items: readonly unknown[]) => number) => {
+    type Split = { readonly requests: ReadonlyArray<{ body: Uint8Array; items: readonly unknown[] }>; readonly oversized: readonly unknown[] };
+    const add = (signal: OtlpSignal, split: Split, count: (items: readonly unknown[]) => number) => {
       for (const request of split.requests) payloads.push(this.encoded(signal, request.body, count(request.items)));
       if (split.oversized.length > 0) oversized.push([signal, split.oversized.length]);
     };
@@ -255,7 +256,8 @@ export class OtlpSink implements Sink {
 
   /** A request body already cut to the endpoint's limits. */
   private encoded(signal: OtlpSignal, body: Uint8Array, items: number): Payload {
-    return { label: signal, url: this.urls[signal], contentType: this.serializers.contentType, headers: this.options.signalHeaders?.[signal], items, encode: () => body };
+    const headers = this.options.signalHeaders?.[signal];
+    return { label: signal, url: this.urls[signal], contentType: this.serializers.contentType, headers, items, encode: () => body };
   }
 
   /** `signals` without those not sent. */
