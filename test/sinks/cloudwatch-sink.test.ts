@@ -6,13 +6,16 @@
 import * as zlib from 'node:zlib';
 import { parse, raw, REQ1, REQ2, T0 } from './events';
 import type { AwsCredentials } from '../../extension-src/aws/credentials';
-import type { CloudWatchConfig } from '../../extension-src/config/types';
+import type { CloudWatchConfig, SinkConfig } from '../../extension-src/config/types';
 import type { RetryClock } from '../../extension-src/delivery/retry';
 import { CloudWatchSink, type CloudWatchSinkOptions } from '../../extension-src/sinks/cloudwatch/cloudwatch-sink';
+import { createSink } from '../../extension-src/sinks/create-sink';
 import { SinkInitError } from '../../extension-src/sinks/errors';
+import { OtlpSink, type OtlpSinkOptions } from '../../extension-src/sinks/otlp/otlp-sink';
 import { buildResource } from '../../extension-src/sinks/resource';
 import { Counters } from '../../extension-src/stats/counters';
 import { decodeProtobuf, flattenLogs, flattenMetrics, flattenSpans, type Signal } from '../support/otlp-proto/decode';
+import { OtlpReceiver, type DecodedMetric } from '../support/otlp-receiver';
 import { awsError, SigV4Endpoint, TEST_CREDENTIALS, type Answer, type RecordedRequest } from '../support/sigv4/sigv4-endpoint';
 
 const REGION = 'eu-central-1';
@@ -84,12 +87,12 @@ const otlp = (path: string) => endpoint.accepted.filter((r) => r.path === path);
 const decode = (signal: Signal, req: RecordedRequest) => decodeProtobuf(signal, req.headers['content-encoding'] === 'gzip' ? zlib.gunzipSync(req.body) : req.body);
 const uncompressed = (req: RecordedRequest) => (req.headers['content-encoding'] === 'gzip' ? zlib.gunzipSync(req.body) : req.body).byteLength;
 
-function invocation(requestId: string, at: number, lines: unknown[] = []) {
+function invocation(requestId: string, at: number, lines: unknown[] = [], status = 'success', errorType?: string) {
   return [
     raw.start(at, requestId),
     ...lines.map((line, i) => raw.functionLog(at + 1 + i, line)),
-    raw.runtimeDone(at + 40, requestId, 38),
-    raw.report(at + 45, requestId, 39),
+    raw.runtimeDone(at + 40, requestId, 38, status, errorType),
+    raw.report(at + 45, requestId, 39, status),
   ];
 }
 
@@ -252,5 +255,91 @@ describe('CloudWatch sink: throttling and refusals', () => {
   test('an existing stream is fine', async () => {
     createLogStream = () => awsError(400, 'ResourceAlreadyExistsException', 'The specified log stream already exists');
     await expect(sink()).resolves.toBeInstanceOf(CloudWatchSink);
+  });
+});
+
+describe('the OTLP sink\'s strict limits (what the cloudwatch sink sets to CLOUDWATCH_LIMITS), with small limits', () => {
+  let receiver: OtlpReceiver;
+  let otlpSinks: OtlpSink[];
+  beforeEach(async () => {
+    receiver = await OtlpReceiver.start();
+    otlpSinks = [];
+  });
+  afterEach(async () => {
+    for (const s of otlpSinks) await s.shutdown(Date.now() + 1_000);
+    await receiver.close();
+  });
+  function otlpSink(strictLimits: OtlpSinkOptions['strictLimits'], endpoint = receiver.url): OtlpSink {
+    const s = new OtlpSink({ endpoint, protocol: 'http/protobuf', headers: {}, compression: 'gzip', timeoutMs: 2_000, resource, counters: new Counters(), clock, strictLimits });
+    otlpSinks.push(s);
+    return s;
+  }
+  const points = (metrics: DecodedMetric[]) => metrics.flatMap((m) => m.dataPoints.map((p) => `${m.name} ${JSON.stringify(p.attributes)} ${JSON.stringify(p.value)}`));
+
+  test('metrics are cut by data points: no request over the limit, every data point exactly once', async () => {
+    const events = parse([...invocation(REQ1, T0), ...invocation(REQ2, T0 + 100, [], 'failure', 'Runtime.Crash')]);
+    const whole = otlpSink(undefined);
+    await whole.export(events, soon());
+    const expected = points(receiver.metrics()).filter((p) => !p.startsWith('telemetry_extension.'));
+    expect(expected.length).toBeGreaterThanOrEqual(6);
+    await receiver.close();
+    receiver = await OtlpReceiver.start();
+
+    const split = otlpSink({ metrics: { maxItems: 3, maxBytes: 1_000_000 } }, receiver.url);
+    expect(await split.export(events, soon())).toEqual({ exported: events.length, dropped: 0 });
+    const requests = receiver.requestsFor('metrics');
+    expect(requests.length).toBeGreaterThan(2);
+    for (const r of requests) expect(points(receiver.metricsOf(r)).length).toBeLessThanOrEqual(3);
+    const got = points(receiver.metrics()).filter((p) => !p.startsWith('telemetry_extension.'));
+    expect(got.sort()).toEqual(expected.sort());
+  });
+
+  test('a span over the per-item byte limit is never sent; the events of that signal are dropped and counted', async () => {
+    const s = otlpSink({ traces: { maxItems: 10_000, maxBytes: 5_000_000, maxItemBytes: 400 } });
+    const events = parse(invocation(REQ1, T0, [], 'error', `Custom.${'x'.repeat(600)}`));
+    const outcome = await s.export(events, soon());
+    expect(outcome.dropped).toBeGreaterThan(0);
+    // The invocation span carries the long error type: not sent; its small child spans are.
+    const spans = receiver.spans();
+    expect(spans.length).toBeGreaterThan(0);
+    expect(spans.some((sp) => JSON.stringify(sp, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v)).includes('x'.repeat(600)))).toBe(false);
+    expect(spans.map((sp) => sp.name)).toEqual(expect.arrayContaining(['responseLatency']));
+    expect(stderr.join('')).toMatch(/records over the endpoint's per-request limits dropped signal=traces/);
+  });
+});
+
+describe('createSink: the cloudwatch case', () => {
+  const config = (cloudWatch: CloudWatchConfig): SinkConfig => ({ kind: 'cloudwatch', protocol: 'http/protobuf', headers: {}, compression: 'gzip', timeoutMs: 2_000, cloudWatch });
+  const credentialsEnv = { AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey, AWS_SESSION_TOKEN: TEST_CREDENTIALS.sessionToken };
+
+  test('builds the sink from the environment\'s region and credentials (read from the env it is given)', async () => {
+    const s = await createSink(config({ signals: ['traces', 'logs'], logGroup: GROUP, logStreamPrefix: '', endpoint: base }), {
+      counters: new Counters(), env: { AWS_REGION: REGION, ...credentialsEnv }, functionName: 'orders-api',
+    });
+    sinks.push(s as CloudWatchSink);
+    expect(s).toBeInstanceOf(CloudWatchSink);
+    expect(s.name).toBe('cloudwatch');
+    await s.export(parse(invocation(REQ1, T0, ['hello'])), soon());
+    expect(endpoint.accepted.map((r) => r.path)).toEqual(['/', '/v1/traces', '/v1/logs']);
+    expect(endpoint.refused).toEqual([]);
+  });
+
+  test('without AWS_REGION or without credentials: Extension.ConfigInvalid, before any request', async () => {
+    const cw: CloudWatchConfig = { signals: ['traces'], logStreamPrefix: '', endpoint: base };
+    await expect(createSink(config(cw), { counters: new Counters(), env: credentialsEnv })).rejects.toMatchObject({
+      errorType: 'Extension.ConfigInvalid', message: expect.stringMatching(/the cloudwatch sink needs AWS_REGION/),
+    });
+    await expect(createSink(config(cw), { counters: new Counters(), env: { AWS_REGION: REGION } })).rejects.toMatchObject({
+      errorType: 'Extension.ConfigInvalid', message: expect.stringMatching(/signs with the function's credentials: no AWS credentials in the environment/),
+    });
+    expect(endpoint.accepted).toEqual([]);
+  });
+
+  test('headers, a headers secret or parameter are not used (SigV4 instead), with a warning', async () => {
+    const s = await createSink({ ...config({ signals: ['traces'], logStreamPrefix: '', endpoint: base }), headersParameter: '/p', headers: { 'x-team': 'a' } }, {
+      counters: new Counters(), env: { AWS_REGION: REGION, ...credentialsEnv },
+    });
+    sinks.push(s as CloudWatchSink);
+    expect(stderr.join('')).toContain('ignored: the cloudwatch sink signs its requests with SigV4');
   });
 });
