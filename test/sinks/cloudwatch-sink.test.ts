@@ -269,8 +269,8 @@ describe('the OTLP sink\'s strict limits (what the cloudwatch sink sets to CLOUD
     for (const s of otlpSinks) await s.shutdown(Date.now() + 1_000);
     await receiver.close();
   });
-  function otlpSink(strictLimits: OtlpSinkOptions['strictLimits'], endpoint = receiver.url): OtlpSink {
-    const s = new OtlpSink({ endpoint, protocol: 'http/protobuf', headers: {}, compression: 'gzip', timeoutMs: 2_000, resource, counters: new Counters(), clock, strictLimits });
+  function otlpSink(strictLimits: OtlpSinkOptions['strictLimits'], url = receiver.url): OtlpSink {
+    const s = new OtlpSink({ endpoint: url, protocol: 'http/protobuf', headers: {}, compression: 'gzip', timeoutMs: 2_000, resource, counters: new Counters(), clock, strictLimits });
     otlpSinks.push(s);
     return s;
   }
@@ -310,7 +310,11 @@ describe('the OTLP sink\'s strict limits (what the cloudwatch sink sets to CLOUD
 
 describe('createSink: the cloudwatch case', () => {
   const config = (cloudWatch: CloudWatchConfig): SinkConfig => ({ kind: 'cloudwatch', protocol: 'http/protobuf', headers: {}, compression: 'gzip', timeoutMs: 2_000, cloudWatch });
-  const credentialsEnv = { AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey, AWS_SESSION_TOKEN: TEST_CREDENTIALS.sessionToken };
+  const credentialsEnv = {
+    AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
+    AWS_SESSION_TOKEN: TEST_CREDENTIALS.sessionToken,
+  };
 
   test('builds the sink from the environment\'s region and credentials (read from the env it is given)', async () => {
     const s = await createSink(config({ signals: ['traces', 'logs'], logGroup: GROUP, logStreamPrefix: '', endpoint: base }), {
