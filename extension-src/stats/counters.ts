@@ -64,10 +64,10 @@ export class Counters {
       invalid: this.invalid,
       unknown: this.unknown,
       rejected: this.rejected,
-      filtered: this.filtered,
       dropped: this.dropped,
       exported: this.exported,
       failedExports: this.failedExports,
+      filtered: this.filtered,
       platformDroppedRecords: this.platformDroppedRecords,
       platformDroppedBytes: this.platformDroppedBytes,
     };
