@@ -4,6 +4,7 @@
  */
 import { Duration } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 
 /** Environment entries the extension reads. */
@@ -21,11 +22,23 @@ export interface SinkBindContext {
   readonly types: readonly string[];
 }
 
+/** One `Allow` statement every attached function's role gets. */
+export interface SinkGrant {
+  readonly actions: readonly string[];
+  readonly resources: readonly string[];
+}
+
 /** What a sink contributes. */
 export interface SinkBinding {
   readonly environment: Environment;
   /** A secret every attached function's role must be able to read. */
   readonly headersSecret?: secretsmanager.ISecret;
+  /** Further statements every attached function's role gets (least privilege, one per need). */
+  readonly grants?: readonly SinkGrant[];
+  /** The log group the sink writes OTLP log records to (the CloudWatch sink with logs). */
+  readonly otlpLogGroup?: logs.ILogGroup;
+  /** Does the sink write into the function's own log group (stdout)? */
+  readonly writesToFunctionLogGroup?: boolean;
   readonly warnings: readonly BindWarning[];
 }
 

@@ -5,3 +5,6 @@ export * from './telemetry-sink';
 export * from './telemetry-extension-layer';
 export * from './nodejs-source';
 export * from './queue-limits';
+export { LogLevel } from './log-level';
+export * from './cloudwatch/options';
+export { CloudWatchLogsIngestion } from './cloudwatch/logs-ingestion';

@@ -3,12 +3,16 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct, IConstruct } from 'constructs';
 import type { FlushBinding, NodeJsBinding, SinkBinding } from './bindings';
 import { TelemetryBuffering } from './buffering';
+import { CloudWatchLogsIngestion } from './cloudwatch/logs-ingestion';
 import { ENV_PREFIX } from './config/contract';
 import { listenerEnvironment } from './config/environment';
 import { FlushStrategy } from './flush-strategy';
+import { applyLogControls, bindLogControls, LogControls } from './log-controls';
+import { LogLevel } from './log-level';
 import { NodeJsSource } from './nodejs-source';
 import { TelemetryQueueLimits } from './queue-limits';
 import { AttachableFunction, incompatibility, isAttachable } from './runtime-compatibility';
+import { grantSinkAccess } from './sink-access';
 import { TelemetrySink } from './telemetry-sink';
 import { TelemetryType } from './telemetry-type';
 
@@ -111,6 +115,26 @@ export interface TelemetryExtensionLayerProps {
    * @default NodeJsSource.functionRuntime()
    */
   readonly nodeJs?: NodeJsSource;
+
+  // Log controls (lib/log-controls.ts).
+
+  /**
+   * The lowest severity of `function` and `extension` log records the extension exports; lower
+   * ones are counted as filtered. The function's own `applicationLogLevel` applies first (Lambda
+   * drops records below it before the extension sees them): the stricter of the two wins.
+   *
+   * @default - every record
+   */
+  readonly minLogLevel?: LogLevel;
+
+  /**
+   * Whether CloudWatch Logs keeps ingesting each attached function's own log group. `STOP`
+   * denies Lambda writing there (an explicit Deny in the function's role), for when the sink
+   * exports the function's logs; it needs `TelemetryType.FUNCTION` and a sink other than stdout.
+   *
+   * @default CloudWatchLogsIngestion.KEEP
+   */
+  readonly cloudWatchLogsIngestion?: CloudWatchLogsIngestion;
 }
 
 /**
@@ -156,6 +180,7 @@ export class TelemetryExtensionLayer extends Construct {
   public readonly nodeJs: NodeJsSource;
 
   private readonly sink: SinkBinding;
+  private readonly logControls: LogControls;
   private readonly flush: FlushBinding;
   private readonly nodeJsBinding: NodeJsBinding;
   private readonly layerProps: TelemetryExtensionLayerProps;
@@ -167,7 +192,8 @@ export class TelemetryExtensionLayer extends Construct {
     const listener = listenerEnvironment(props);
     this.flush = (props.flushStrategy ?? FlushStrategy.adaptive())._bind(this, { bufferingTimeout: props.buffering?.timeout });
     this.sink = (props.sink ?? TelemetrySink.stdout())._bind(this, { types: props.types ?? [] });
-    this.environment = { ...listener, ...this.flush.environment, ...this.sink.environment };
+    this.logControls = bindLogControls(this, props, this.sink);
+    this.environment = { ...listener, ...this.flush.environment, ...this.sink.environment, ...this.logControls.environment };
     for (const warning of [...this.sink.warnings, ...this.flush.warnings]) {
       Annotations.of(this).addWarningV2(warning.id, warning.message);
     }
@@ -229,8 +255,9 @@ export class TelemetryExtensionLayer extends Construct {
   }
 
   /**
-   * Adds the layer and the extension's configuration to `fn`, and grants it read access to the
-   * sink's `headersSecret`. Accepts a `Function` (including `NodejsFunction`) or a
+   * Adds the layer and the extension's configuration to `fn`, grants its role what the sink
+   * needs (`headersSecret`, `headersParameter`, the CloudWatch signals) and applies
+   * `cloudWatchLogsIngestion`. Accepts a `Function` (including `NodejsFunction`) or a
    * `SingletonFunction`.
    *
    * @throws if `fn` is a container-image function, has a runtime the layer's Node.js cannot
@@ -320,15 +347,8 @@ export class TelemetryExtensionLayer extends Construct {
     for (const [key, value] of Object.entries(this.environment)) {
       fn.addEnvironment(key, value);
     }
-    const secret = this.sink.headersSecret;
-    if (secret && fn.role) {
-      secret.grantRead(fn.role);
-    } else if (secret) {
-      Annotations.of(fn).addWarningV2(
-        'cdk-telemetry-extension:noRole',
-        `The function has no role in this app: grant it read access to ${secret.secretArn} yourself.`,
-      );
-    }
+    grantSinkAccess(fn, this.sink);
+    applyLogControls(fn, this.logControls);
   }
 }
 

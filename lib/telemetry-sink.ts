@@ -1,9 +1,14 @@
 import { Duration, Stack, Token } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { IConstruct } from 'constructs';
 import type { BindWarning, Environment, SinkBindContext, SinkBinding } from './bindings';
+import { bindCloudWatchSink } from './cloudwatch/bind';
+import type { CloudWatchSinkOptions } from './cloudwatch/options';
 import { DEFAULTS, ENV, isSecretArn, LIMITS, SinkKind } from './config/contract';
 import { durationMillis, numberString, validateHeaders, validateServiceName, validateUrl } from './config/validate';
+import { bindHeadersParameter } from './headers-parameter';
 
 /** The OTLP/HTTP wire format (the values of `OTEL_EXPORTER_OTLP_PROTOCOL`). */
 export enum OtlpProtocol {
@@ -54,6 +59,26 @@ export interface OtlpSinkOptions {
   readonly headersSecret?: secretsmanager.ISecret;
 
   /**
+   * An SSM Parameter Store `SecureString` parameter whose value is a JSON object of header name
+   * to value, like `headersSecret` (a parameter costs nothing per month, a secret does). The
+   * extension reads and decrypts it once at init; the function's role is granted
+   * `ssm:GetParameter` on it. Import it with `StringParameter.fromSecureStringParameterAttributes`.
+   * Not together with `headersSecret`.
+   *
+   * @default - no parameter headers
+   */
+  readonly headersParameter?: ssm.IParameter;
+
+  /**
+   * The customer managed KMS key `headersParameter` is encrypted with: the function's role is
+   * granted `kms:Decrypt` on it. Only with `headersParameter`.
+   *
+   * @default - the parameter's `encryptionKey` when it was imported with one, else the AWS
+   * managed key `aws/ssm` (which every principal of the account may use: no grant)
+   */
+  readonly headersParameterKey?: kms.IKey;
+
+  /**
    * Compression of request bodies.
    *
    * @default ExportCompression.GZIP
@@ -97,6 +122,26 @@ export interface HttpSinkOptions {
   readonly headersSecret?: secretsmanager.ISecret;
 
   /**
+   * An SSM Parameter Store `SecureString` parameter whose value is a JSON object of header name
+   * to value, like `headersSecret` (a parameter costs nothing per month, a secret does). The
+   * extension reads and decrypts it once at init; the function's role is granted
+   * `ssm:GetParameter` on it. Import it with `StringParameter.fromSecureStringParameterAttributes`.
+   * Not together with `headersSecret`.
+   *
+   * @default - no parameter headers
+   */
+  readonly headersParameter?: ssm.IParameter;
+
+  /**
+   * The customer managed KMS key `headersParameter` is encrypted with: the function's role is
+   * granted `kms:Decrypt` on it. Only with `headersParameter`.
+   *
+   * @default - the parameter's `encryptionKey` when it was imported with one, else the AWS
+   * managed key `aws/ssm` (which every principal of the account may use: no grant)
+   */
+  readonly headersParameterKey?: kms.IKey;
+
+  /**
    * Compression of request bodies.
    *
    * @default ExportCompression.GZIP
@@ -124,6 +169,8 @@ export abstract class TelemetrySink {
       endpoint: options.endpoint,
       headers: options.headers,
       headersSecret: options.headersSecret,
+      headersParameter: options.headersParameter,
+      headersParameterKey: options.headersParameterKey,
       compression: options.compression ?? (DEFAULTS.compression as ExportCompression),
       timeout: options.timeout,
     }, {
@@ -140,9 +187,34 @@ export abstract class TelemetrySink {
       endpoint: options.url,
       headers: options.headers,
       headersSecret: options.headersSecret,
+      headersParameter: options.headersParameter,
+      headersParameterKey: options.headersParameterKey,
       compression: options.compression ?? (DEFAULTS.compression as ExportCompression),
       timeout: options.timeout,
     });
+  }
+
+  /**
+   * AWS itself, with no collector: traces to X-Ray (CloudWatch Transaction Search), logs to a
+   * CloudWatch Logs log group and metrics to CloudWatch, through the OTLP endpoints of the
+   * function's region, signed with SigV4 from the function's own credentials. The function's role
+   * is granted exactly what each signal needs. Traces need Transaction Search enabled in the
+   * account, metrics the OpenTelemetry metrics ingestion of CloudWatch (see the README).
+   *
+   * @example
+   * const telemetry = new TelemetryExtensionLayer(this, 'Telemetry', {
+   *   types: [TelemetryType.PLATFORM, TelemetryType.FUNCTION],
+   *   sink: TelemetrySink.cloudWatch({
+   *     signals: [CloudWatchSignal.TRACES, CloudWatchSignal.LOGS],
+   *     logRetention: logs.RetentionDays.TWO_WEEKS,
+   *   }),
+   *   cloudWatchLogsIngestion: CloudWatchLogsIngestion.STOP,
+   *   minLogLevel: LogLevel.INFO,
+   * });
+   * telemetry.attachTo(myFunction);
+   */
+  public static cloudWatch(options: CloudWatchSinkOptions = {}): TelemetrySink {
+    return new CloudWatchSink(options);
   }
 
   /**
@@ -168,7 +240,18 @@ class StdoutSink extends TelemetrySink {
           'The stdout sink with TelemetryType.FUNCTION writes every function log line to CloudWatch Logs a second time. Use an OTLP or HTTP sink, or drop FUNCTION from types.',
       });
     }
-    return { environment: { [ENV.SINK]: DEFAULTS.sink }, warnings };
+    return { environment: { [ENV.SINK]: DEFAULTS.sink }, writesToFunctionLogGroup: true, warnings };
+  }
+}
+
+class CloudWatchSink extends TelemetrySink {
+  constructor(private readonly options: CloudWatchSinkOptions) {
+    super();
+  }
+
+  /** @internal */
+  public _bind(scope: IConstruct, _context: SinkBindContext): SinkBinding {
+    return bindCloudWatchSink(scope, this.options);
   }
 }
 
@@ -177,6 +260,8 @@ interface EndpointSettings {
   readonly endpoint: string;
   readonly headers?: { [name: string]: string };
   readonly headersSecret?: secretsmanager.ISecret;
+  readonly headersParameter?: ssm.IParameter;
+  readonly headersParameterKey?: kms.IKey;
   readonly compression: ExportCompression;
   readonly timeout?: Duration;
 }
@@ -228,6 +313,8 @@ class EndpointSink extends TelemetrySink {
       validateServiceName(this.otlp.serviceName);
       environment[ENV.SERVICE_NAME] = this.otlp.serviceName;
     }
-    return { environment, headersSecret: s.headersSecret, warnings: [] };
+    const parameter = bindHeadersParameter(s);
+    Object.assign(environment, parameter.environment);
+    return { environment, headersSecret: s.headersSecret, grants: parameter.grants, warnings: [] };
   }
 }
