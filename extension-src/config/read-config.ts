@@ -233,8 +233,10 @@ function readSignals(env: NodeJS.ProcessEnv): readonly CloudWatchSignalName[] {
 
 /** A log group name as CloudWatch Logs allows it: 1-512 of `[.\-_/#A-Za-z0-9]`. */
 const LOG_GROUP_NAME = /^[.\-_/#A-Za-z0-9]{1,512}$/;
-/** What a log stream name may not contain (`:` and `*`); the prefix leaves room for the date and id. */
+/** What a log stream name may not contain (`:` and `*`). */
 const LOG_STREAM_PREFIX_FORBIDDEN = /[:*\r\n\0]/;
+/** A stream name is at most 512 characters: the prefix leaves room for `yyyy/mm/dd/` and 32 hex digits (as the construct checks). */
+const MAX_LOG_STREAM_PREFIX = 512 - 'yyyy/mm/dd/'.length - 32;
 
 function readCloudWatch(env: NodeJS.ProcessEnv): CloudWatchConfig {
   const signals = readSignals(env);
@@ -246,8 +248,8 @@ function readCloudWatch(env: NodeJS.ProcessEnv): CloudWatchConfig {
     throw new ConfigError(ENV.CLOUDWATCH_LOG_GROUP, `${ENV.CLOUDWATCH_LOG_GROUP} must be set when ${ENV.CLOUDWATCH_SIGNALS} includes logs (the OTLP logs endpoint writes to an existing log group)`);
   }
   const prefix = env[ENV.CLOUDWATCH_LOG_STREAM_PREFIX]?.trim() ?? '';
-  if (LOG_STREAM_PREFIX_FORBIDDEN.test(prefix) || prefix.length > 400) {
-    fail(ENV.CLOUDWATCH_LOG_STREAM_PREFIX, 'at most 400 characters without ":" or "*"', prefix);
+  if (LOG_STREAM_PREFIX_FORBIDDEN.test(prefix) || prefix.length > MAX_LOG_STREAM_PREFIX) {
+    fail(ENV.CLOUDWATCH_LOG_STREAM_PREFIX, `at most ${MAX_LOG_STREAM_PREFIX} characters without ":" or "*"`, prefix);
   }
   const endpoint = raw(env, ENV.CLOUDWATCH_ENDPOINT);
   if (endpoint !== undefined) {

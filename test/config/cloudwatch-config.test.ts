@@ -35,6 +35,7 @@ describe('the cloudwatch sink', () => {
       ...CW,
       [ENV.CLOUDWATCH_SIGNALS]: 'metrics, logs,metrics',
       [ENV.CLOUDWATCH_LOG_STREAM_PREFIX]: 'orders/',
+      [ENV.CLOUDWATCH_LOG_GROUP]: '/aws/otlp/orders#1',
       [ENV.CLOUDWATCH_ENDPOINT]: 'https://vpce-0123.logs.eu-west-1.vpce.amazonaws.com',
       [ENV.SINK_ENDPOINT]: 'https://ignored.example.com',
       [ENV.SINK_PROTOCOL]: 'http/json',
@@ -42,7 +43,7 @@ describe('the cloudwatch sink', () => {
       [ENV.SERVICE_NAME]: 'orders',
     }).sink;
     expect(sink).toMatchObject({ kind: 'cloudwatch', endpoint: undefined, protocol: 'http/json', timeoutMs: 3000, serviceName: 'orders' });
-    expect(sink.cloudWatch).toEqual({ signals: ['logs', 'metrics'], logGroup: '/telemetry/otlp', logStreamPrefix: 'orders/', endpoint: 'https://vpce-0123.logs.eu-west-1.vpce.amazonaws.com' });
+    expect(sink.cloudWatch).toEqual({ signals: ['logs', 'metrics'], logGroup: '/aws/otlp/orders#1', logStreamPrefix: 'orders/', endpoint: 'https://vpce-0123.logs.eu-west-1.vpce.amazonaws.com' });
   });
 
   test('without logs no log group is needed (and one given is not used)', () => {
@@ -56,7 +57,8 @@ describe('the cloudwatch sink', () => {
     [{ ...CW, [ENV.CLOUDWATCH_SIGNALS]: 'traces,spans' }, ENV.CLOUDWATCH_SIGNALS, 'TELEMETRY_EXTENSION_CLOUDWATCH_SIGNALS must be a comma-separated list of traces, logs, metrics, got "traces,spans"'],
     [{ ...CW, [ENV.CLOUDWATCH_SIGNALS]: 'traces,' }, ENV.CLOUDWATCH_SIGNALS, 'TELEMETRY_EXTENSION_CLOUDWATCH_SIGNALS must be a comma-separated list of traces, logs, metrics, got "traces,"'],
     [{ ...CW, [ENV.CLOUDWATCH_LOG_GROUP]: 'bad group name' }, ENV.CLOUDWATCH_LOG_GROUP, 'TELEMETRY_EXTENSION_CLOUDWATCH_LOG_GROUP must be a log group name (1-512 characters of letters, digits, . - _ / #), got "bad group name"'],
-    [{ ...CW, [ENV.CLOUDWATCH_LOG_STREAM_PREFIX]: 'a:b' }, ENV.CLOUDWATCH_LOG_STREAM_PREFIX, 'TELEMETRY_EXTENSION_CLOUDWATCH_LOG_STREAM_PREFIX must be at most 400 characters without ":" or "*", got "a:b"'],
+    [{ ...CW, [ENV.CLOUDWATCH_LOG_STREAM_PREFIX]: 'a:b' }, ENV.CLOUDWATCH_LOG_STREAM_PREFIX, 'TELEMETRY_EXTENSION_CLOUDWATCH_LOG_STREAM_PREFIX must be at most 469 characters without ":" or "*", got "a:b"'],
+    [{ ...CW, [ENV.CLOUDWATCH_LOG_STREAM_PREFIX]: 'p'.repeat(470) }, ENV.CLOUDWATCH_LOG_STREAM_PREFIX, `TELEMETRY_EXTENSION_CLOUDWATCH_LOG_STREAM_PREFIX must be at most 469 characters without ":" or "*", got "${'p'.repeat(470)}"`],
     [{ ...CW, [ENV.CLOUDWATCH_ENDPOINT]: 'ftp://example.com' }, ENV.CLOUDWATCH_ENDPOINT, 'TELEMETRY_EXTENSION_CLOUDWATCH_ENDPOINT must be an http:// or https:// URL, got "ftp://example.com"'],
     [{ ...CW, [ENV.CLOUDWATCH_ENDPOINT]: 'https://user:pw@example.com' }, ENV.CLOUDWATCH_ENDPOINT, 'TELEMETRY_EXTENSION_CLOUDWATCH_ENDPOINT must not embed credentials in the URL (got "https://***@example.com"); requests are signed with SigV4'],
   ])('%p is refused, naming %s', (env, variable, message) => {
