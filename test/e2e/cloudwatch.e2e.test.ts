@@ -1,5 +1,6 @@
 /**
- * The cloudwatch sink end to end: a synthesized stack's function and layer run in the local Lambda
+ * The cloudwatch sink end to end: a stack with `TelemetrySink.cloudWatch` and the layer's
+ * `minLogLevel`, synthesized; its function and layer run in the local Lambda
  * emulator, the sink's endpoint overridden to the local SigV4-verifying endpoint (127.0.0.1), the
  * signing region and services unchanged, the emulator giving the extension known test credentials
  * as Lambda gives the function role's. Every request must pass a SigV4 verification recomputed by
@@ -12,8 +13,8 @@ import * as path from 'path';
 import * as zlib from 'zlib';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { cloudWatchEnvironment, type CloudWatchEnvOptions } from './cloudwatch/cloudwatch-env';
-import { TelemetryExtensionLayer, TelemetrySink, TelemetryType } from '../../lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { CloudWatchSignal, LogLevel, TelemetryExtensionLayer, TelemetrySink, TelemetryType } from '../../lib';
 import { readCdkFunction, type CdkFunctionInfo } from '../emulator/cdk-out';
 import { LambdaEmulator, type EmulatorOptions } from '../emulator/emulator';
 import { freePort } from '../support/free-port';
@@ -25,25 +26,37 @@ const STACK = 'TelemetryCloudWatch';
 const GROUP = '/telemetry/otlp-logs';
 const SERVICES = { '/v1/traces': 'xray', '/v1/logs': 'logs', '/v1/metrics': 'monitoring', '/': 'logs' };
 
-/** Synthesizes the function with the layer wired by hand and the cloudwatch contract's environment. */
-function synth(outdir: string, port: number, cw: CloudWatchEnvOptions): string {
+/** What the e2e stack takes: `TelemetrySink.cloudWatch`'s options and the layer's `minLogLevel`. */
+interface CloudWatchStackOptions {
+  readonly signals?: CloudWatchSignal[];
+  readonly logStreamPrefix?: string;
+  readonly minLogLevel?: LogLevel;
+}
+
+/** Synthesizes the function with `TelemetrySink.cloudWatch` attached, its endpoint overridden to `endpoint`. */
+function synth(outdir: string, port: number, endpoint: string, options: CloudWatchStackOptions): string {
   const app = new App({ outdir, context: { 'aws:cdk:enable-asset-metadata': true } });
   const stack = new Stack(app, STACK, { env: { account: '123456789012', region: REGION } });
-  const telemetry = new TelemetryExtensionLayer(stack, 'Telemetry', {
-    types: [TelemetryType.PLATFORM, TelemetryType.FUNCTION],
-    sink: TelemetrySink.stdout(),
-    port,
-  });
-  // until TelemetrySink.cloudWatch lands: the contract's variables from a test-only helper.
-  new lambda.Function(stack, 'Fn', {
+  const fn = new lambda.Function(stack, 'Fn', {
     runtime: lambda.Runtime.NODEJS_22_X,
     handler: 'index.handler',
     code: lambda.Code.fromAsset(path.join(__dirname, 'cloudwatch', 'handler')),
     memorySize: 128,
     timeout: Duration.seconds(3),
-    layers: [telemetry.layerVersion],
-    environment: { ...telemetry.environment, ...cloudWatchEnvironment(cw) },
   });
+  const signals = options.signals ?? [CloudWatchSignal.TRACES, CloudWatchSignal.LOGS, CloudWatchSignal.METRICS];
+  new TelemetryExtensionLayer(stack, 'Telemetry', {
+    types: [TelemetryType.PLATFORM, TelemetryType.FUNCTION],
+    sink: TelemetrySink.cloudWatch({
+      signals,
+      // An existing group by name: its name is known at synth (a created group's is a token until deploy).
+      logGroup: signals.includes(CloudWatchSignal.LOGS) ? logs.LogGroup.fromLogGroupName(stack, 'OtlpLogs', GROUP) : undefined,
+      logStreamPrefix: options.logStreamPrefix,
+      endpoint,
+    }),
+    minLogLevel: options.minLogLevel,
+    port,
+  }).attachTo(fn);
   return app.synth().directory;
 }
 
@@ -54,7 +67,7 @@ interface Run {
   close(): Promise<void>;
 }
 
-async function run(cw: Omit<CloudWatchEnvOptions, 'endpoint'>, credentials: Record<string, string> = {}, emulatorOptions: Partial<EmulatorOptions> = {}): Promise<Run> {
+async function run(cw: CloudWatchStackOptions, credentials: Record<string, string> = {}, emulatorOptions: Partial<EmulatorOptions> = {}): Promise<Run> {
   const endpoint = new SigV4Endpoint({ region: REGION, services: SERVICES });
   const base = await endpoint.start();
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-cloudwatch-'));
@@ -65,7 +78,7 @@ async function run(cw: Omit<CloudWatchEnvOptions, 'endpoint'>, credentials: Reco
     fs.rmSync(outdir, { recursive: true, force: true });
   };
   try {
-    const fn = readCdkFunction(synth(path.join(outdir, 'cdk.out'), await freePort(), { ...cw, endpoint: base }), STACK, undefined);
+    const fn = readCdkFunction(synth(path.join(outdir, 'cdk.out'), await freePort(), base, cw), STACK, undefined);
     if (!fn.layers[0]?.assetDir || !fn.codeAssetDir) throw new Error(`cdk.out has no layer or code asset: ${JSON.stringify(fn.layers)}`);
     if (Object.keys(fn.nonLiteralEnv).length > 0) throw new Error(`environment values unknown before deploy: ${Object.keys(fn.nonLiteralEnv).join(', ')}`);
     emulator = await LambdaEmulator.start({
@@ -102,8 +115,8 @@ describe('cloudwatch sink through the emulator, SigV4-verified', () => {
   afterAll(() => r?.close());
 
   test('traces, metrics and logs reach their endpoints signed for xray, monitoring and logs in the function\'s region; DEBUG lines are filtered', async () => {
-    r = await run({ logGroup: GROUP, logStreamPrefix: 'e2e/', minLogLevel: 'INFO' });
-    expect(r.fn.env).toMatchObject({ TELEMETRY_EXTENSION_SINK: 'cloudwatch', TELEMETRY_EXTENSION_MIN_LOG_LEVEL: 'INFO' });
+    r = await run({ logStreamPrefix: 'e2e/', minLogLevel: LogLevel.INFO });
+    expect(r.fn.env).toMatchObject({ TELEMETRY_EXTENSION_SINK: 'cloudwatch', TELEMETRY_EXTENSION_MIN_LOG_LEVEL: 'INFO', TELEMETRY_EXTENSION_CLOUDWATCH_LOG_GROUP: GROUP });
     expect(JSON.stringify(r.fn.env)).not.toContain(TEST_CREDENTIALS.secretAccessKey); // never in the template
     const ok = await r.emulator.invoke({ tag: 'one' });
     const failed = await r.emulator.invoke({ tag: 'two', fail: true });
@@ -151,7 +164,7 @@ describe('cloudwatch sink with throttling and with a wrong secret', () => {
   afterEach(() => r?.close());
 
   test('429 with Retry-After: retried after the wait, delivered, nothing lost', async () => {
-    r = await run({ signals: ['traces'] });
+    r = await run({ signals: [CloudWatchSignal.TRACES] });
     r.endpoint.throttleNext(1, 'throttling', 1);
     const ok = await r.emulator.invoke({ tag: 'throttled' });
     await r.emulator.shutdown();
@@ -163,7 +176,7 @@ describe('cloudwatch sink with throttling and with a wrong secret', () => {
   }, 60_000);
 
   test('a wrong secret: every request refused once (403), never retried, counted dropped, reported once per signal; the function is unaffected', async () => {
-    r = await run({ signals: ['traces', 'metrics'] }, { AWS_SECRET_ACCESS_KEY: 'not-the-function-role-secret' });
+    r = await run({ signals: [CloudWatchSignal.TRACES, CloudWatchSignal.METRICS] }, { AWS_SECRET_ACCESS_KEY: 'not-the-function-role-secret' });
     const results = [await r.emulator.invoke({ tag: 'a' }), await r.emulator.invoke({ tag: 'b' })];
     expect(results.map((x) => x.status)).toEqual(['success', 'success']);
     await r.emulator.shutdown();
