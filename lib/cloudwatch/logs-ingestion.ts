@@ -59,12 +59,15 @@ export function checkLogsIngestion(
 
 /** The name of the function's own log group: `LoggingConfig.LogGroup` if set, else `/aws/lambda/<function name>`. */
 export function functionLogGroupName(fn: AttachableFunction): string {
-  const config = cfnFunctionOf(fn)?.loggingConfig;
+  const cfn = cfnFunctionOf(fn);
+  const config = cfn?.loggingConfig;
   if (config !== undefined && !Token.isUnresolved(config)) {
     const group = (config as lambda.CfnFunction.LoggingConfigProperty).logGroup;
     if (group !== undefined) return group;
   }
-  return `/aws/lambda/${fn.functionName}`;
+  // A name given in the props is known now (fn.functionName is a Ref even then).
+  const name = cfn?.functionName !== undefined && !Token.isUnresolved(cfn.functionName) ? cfn.functionName : fn.functionName;
+  return `/aws/lambda/${name}`;
 }
 
 /** Do two (possibly token) strings name the same thing once CloudFormation resolves them? */

@@ -42,7 +42,7 @@ function roleStatements(template: Template): unknown[] {
   return (defaults[0][1] as any).Properties.PolicyDocument.Statement;
 }
 
-function logsArn(group: unknown, suffix: string) {
+function logsArn(group: unknown, suffix: string): { 'Fn::Join': [string, unknown[]] } {
   return { 'Fn::Join': ['', ['arn:', PARTITION, ':logs:eu-west-1:123456789012:log-group:', group, suffix]] };
 }
 
