@@ -170,7 +170,7 @@ export async function initialize(env: NodeJS.ProcessEnv, deps: RunDeps = {}): Pr
   });
   // Its own rate limit: a burst of invalid input must not silence the report of dropped events.
   const loop = new ExportLoop({ queue, sink, counters, warnings: new RateLimitedLog(5, 60_000), now });
-  log.info('started', { sink: sink.name, strategy: strategy.name, port: listener.port, types: config.types.join(','), subscription });
+  log.info('started', { sink: sink.name, strategy: strategy.name, port: listener.port, types: config.types.join(','), subscription, minLogLevel: config.minLogLevel });
   return {
     api,
     sink,

@@ -9,7 +9,8 @@
  *   and the function's region, whatever the URL, with the credentials Lambda gives the extension
  *   read again at each attempt (they rotate);
  * - logs carry `x-aws-log-group` / `x-aws-log-stream` (signed); the stream is created at init
- *   (`CreateLogStream`), since the endpoint only writes to an existing group and stream;
+ *   (`CreateLogStream`, to the regional CloudWatch Logs API, or to the endpoint override when there
+ *   is one), since the endpoint only writes to an existing group and stream;
  * - every documented per-request limit (../../aws/split-export.ts `CLOUDWATCH_LIMITS`) is met by
  *   splitting; a record over a limit on its own is dropped, counted and reported;
  * - 429 and 503 (with `Retry-After`) are retried by the shared delivery code; a refused signature
