@@ -15,7 +15,8 @@ function readBack(props: (stack: Stack) => TelemetryExtensionLayerProps): Extens
   const app = new App({ outdir: tempDir('cdk.out-') });
   const stack = new Stack(app, 'RoundTrip', { env: { account: '123456789012', region: 'eu-west-1' } });
   const layer = new TelemetryExtensionLayer(stack, 'Telemetry', props(stack));
-  const environment = Object.fromEntries(Object.entries(stack.resolve(layer.environment) as Record<string, unknown>).map(([k, v]) => [k, deployed(v)]));
+  const resolved = stack.resolve(layer.environment) as Record<string, unknown>;
+  const environment = Object.fromEntries(Object.entries(resolved).map(([k, v]) => [k, deployed(v)]));
   return readConfig(environment);
 }
 

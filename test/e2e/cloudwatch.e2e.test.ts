@@ -67,7 +67,7 @@ interface Run {
   close(): Promise<void>;
 }
 
-async function run(cw: CloudWatchStackOptions, credentials: Record<string, string> = {}, emulatorOptions: Partial<EmulatorOptions> = {}): Promise<Run> {
+async function run(cw: CloudWatchStackOptions, credentials: Record<string, string> = {}, overrides: Partial<EmulatorOptions> = {}): Promise<Run> {
   const endpoint = new SigV4Endpoint({ region: REGION, services: SERVICES });
   const base = await endpoint.start();
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-cloudwatch-'));
@@ -97,7 +97,7 @@ async function run(cw: CloudWatchStackOptions, credentials: Record<string, strin
       functionName: 'telemetry-cloudwatch',
       memorySizeMB: fn.memorySizeMB,
       timeoutMs: fn.timeoutSeconds * 1000,
-      ...emulatorOptions,
+      ...overrides,
     });
     return { emulator, endpoint, fn, close };
   } catch (error) {
@@ -145,9 +145,9 @@ describe('cloudwatch sink through the emulator, SigV4-verified', () => {
     expect(spans.map((s) => s.attributes['faas.invocation_id']).sort()).toEqual([ok.requestId, failed.requestId].sort());
     expect(spans.find((s) => s.attributes['faas.invocation_id'] === failed.requestId)?.status.code).toBe('STATUS_CODE_ERROR');
 
-    const logs = decoded(r, 'logs').flatMap(flattenLogs).map((l) => `${l.severityText} ${String(l.body)}`);
-    expect(logs).toEqual(expect.arrayContaining(['INFO handling one', 'WARN slow path one', 'INFO handling two', 'ERROR failing two']));
-    expect(logs.filter((l) => l.includes('debug detail'))).toEqual([]);
+    const records = decoded(r, 'logs').flatMap(flattenLogs).map((l) => `${l.severityText} ${String(l.body)}`);
+    expect(records).toEqual(expect.arrayContaining(['INFO handling one', 'WARN slow path one', 'INFO handling two', 'ERROR failing two']));
+    expect(records.filter((l) => l.includes('debug detail'))).toEqual([]);
 
     // Two DEBUG lines, counted as filtered, not dropped: in the summary and the self-telemetry.
     expect(summaryOf(r)).toMatch(/ filtered=2 /);
