@@ -4,10 +4,13 @@
  * the known test credentials, matches; bodies are decoded with the official OTLP protos.
  */
 import * as zlib from 'node:zlib';
+import * as protobuf from 'protobufjs';
 import { parse, raw, REQ1, REQ2, T0 } from './events';
+// The official protos' response messages, as generated for the receiver (opentelemetry-proto).
 import type { AwsCredentials } from '../../extension-src/aws/credentials';
 import type { CloudWatchConfig, SinkConfig } from '../../extension-src/config/types';
 import type { RetryClock } from '../../extension-src/delivery/retry';
+import receiverSchema from '../../extension-src/receiver/schema/otlp.json';
 import { CloudWatchSink, type CloudWatchSinkOptions } from '../../extension-src/sinks/cloudwatch/cloudwatch-sink';
 import { createSink } from '../../extension-src/sinks/create-sink';
 import { SinkInitError } from '../../extension-src/sinks/errors';
@@ -38,14 +41,18 @@ let sinks: CloudWatchSink[];
 let clock: SkipSleepClock;
 let stderr: string[];
 let createLogStream: (req: RecordedRequest) => Answer | undefined;
+let otlpAnswer: (req: RecordedRequest) => Answer | undefined;
 
 beforeEach(async () => {
   createLogStream = () => undefined;
+  otlpAnswer = () => undefined;
   endpoint = new SigV4Endpoint({
     region: REGION,
     services: SERVICES,
     respond: (req) => {
       if (req.path === '/') return createLogStream(req) ?? { status: 200, headers: { 'content-type': 'application/x-amz-json-1.1' }, body: '' };
+      const answer = otlpAnswer(req);
+      if (answer) return answer;
       const json = String(req.headers['content-type']).startsWith('application/json');
       return { status: 200, headers: { 'content-type': json ? 'application/json' : 'application/x-protobuf' }, body: json ? '{}' : Buffer.alloc(0) };
     },
@@ -190,6 +197,36 @@ describe('CloudWatch sink: per-request limits', () => {
     const bodies = otlp('/v1/logs').flatMap((r) => flattenLogs(decode('logs', r)).map((l) => String(l.body)));
     expect(bodies).toEqual(['small one', 'small two']);
     expect(stderr.join('')).toMatch(/records over the endpoint's per-request limits dropped signal=logs records=1/);
+  });
+});
+
+describe('CloudWatch sink: partial success', () => {
+  const tooOld = '{"tooOldLogEventCount": 2}';
+  const logsResponse = protobuf.Root.fromJSON(receiverSchema as protobuf.INamespace).lookupType('opentelemetry.proto.collector.logs.v1.ExportLogsServiceResponse');
+
+  test.each([
+    ['protobuf', 'http/protobuf' as const, () => ({
+      status: 200,
+      headers: { 'content-type': 'application/x-protobuf' },
+      body: Buffer.from(logsResponse.encode(logsResponse.fromObject({ partialSuccess: { rejectedLogRecords: 2, errorMessage: tooOld } })).finish()),
+    })],
+    ['JSON', 'http/json' as const, () => ({
+      status: 200,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ partialSuccess: { rejectedLogRecords: '2', errorMessage: tooOld } }),
+    })],
+  ])('a %s partialSuccess is reported with the count and the endpoint\'s message; the request counts as delivered', async (_name, protocol, answer) => {
+    otlpAnswer = (req) => (req.path === '/v1/logs' ? answer() : undefined);
+    const s = await sink({ signals: ['logs'] }, { sink: { protocol, compression: 'gzip', timeoutMs: 2_000 } });
+    const events = parse([raw.functionLog(T0, 'old 1'), raw.functionLog(T0 + 1, 'old 2'), raw.functionLog(T0 + 2, 'fine')]);
+    expect(await s.export(events, soon())).toEqual({ exported: 3, dropped: 0 });
+    expect(stderr.join('')).toContain(`CloudWatch accepted the logs export partially signal=logs rejected=2 what="log records" message=${JSON.stringify(tooOld)}`);
+  });
+
+  test('an empty answer says nothing', async () => {
+    const s = await sink({ signals: ['logs'] });
+    await s.export(parse([raw.functionLog(T0, 'x')]), soon());
+    expect(stderr.join('')).not.toContain('partially');
   });
 });
 

@@ -17,8 +17,16 @@
  *   or unknown key (403) is permanent: counted, reported once per signal and error type
  *   (./refusal-report.ts), never retried.
  */
+import {
+  JsonLogsSerializer,
+  JsonMetricsSerializer,
+  JsonTraceSerializer,
+  ProtobufLogsSerializer,
+  ProtobufMetricsSerializer,
+  ProtobufTraceSerializer,
+} from '@opentelemetry/otlp-transformer';
 import { logStreamName } from './log-stream-name';
-import { RefusalReport } from './refusal-report';
+import { RefusalReport, type PartialSuccessReader } from './refusal-report';
 import type { CloudWatchSignalName } from '../../../lib/config/contract';
 import { cloudWatchOtlpUrl, SIGNING_NAME } from '../../aws/cloudwatch-endpoints';
 import { envCredentialsSource, type CredentialsSource } from '../../aws/credentials';
@@ -117,7 +125,7 @@ export class CloudWatchSink implements Sink {
       counters: options.counters,
       sign,
       strictLimits: CLOUDWATCH_LIMITS,
-      wrapTransport: (wire) => new RefusalReport(wire, signalOf),
+      wrapTransport: (wire) => new RefusalReport(wire, signalOf, readPartialSuccess),
       retryPolicy: options.retryPolicy,
       clock: options.clock,
     });
@@ -136,3 +144,16 @@ export class CloudWatchSink implements Sink {
     return this.otlp.shutdown(deadline);
   }
 }
+
+/** `partialSuccess` of an `Export*ServiceResponse`, decoded by @opentelemetry/otlp-transformer. */
+const readPartialSuccess: PartialSuccessReader = (signal, body, json) => {
+  const serializer = signal === 'traces'
+    ? (json ? JsonTraceSerializer : ProtobufTraceSerializer)
+    : signal === 'metrics' ? (json ? JsonMetricsSerializer : ProtobufMetricsSerializer) : (json ? JsonLogsSerializer : ProtobufLogsSerializer);
+  const response = serializer.deserializeResponse(body) as { partialSuccess?: Record<string, unknown> };
+  const partial = response.partialSuccess;
+  if (!partial) return undefined;
+  const count = partial.rejectedSpans ?? partial.rejectedDataPoints ?? partial.rejectedLogRecords;
+  const rejected = Number(typeof count === 'object' && count !== null ? String(count) : count ?? 0);
+  return { rejected: Number.isFinite(rejected) ? rejected : 0, message: typeof partial.errorMessage === 'string' ? partial.errorMessage : undefined };
+};
