@@ -15,7 +15,7 @@
  *   splitting; a record over a limit on its own is dropped, counted and reported;
  * - 429 and 503 (with `Retry-After`) are retried by the shared delivery code; a refused signature
  *   or unknown key (403) is permanent: counted, reported once per signal and error type
- *   (./refusal-report.ts), never retried.
+ *   (./answer-report.ts, which also reports partial successes), never retried.
  */
 import {
   JsonLogsSerializer,
@@ -26,7 +26,7 @@ import {
   ProtobufTraceSerializer,
 } from '@opentelemetry/otlp-transformer';
 import { logStreamName } from './log-stream-name';
-import { RefusalReport, type PartialSuccessReader } from './refusal-report';
+import { AnswerReport, type PartialSuccessReader } from './answer-report';
 import type { CloudWatchSignalName } from '../../../lib/config/contract';
 import { cloudWatchOtlpUrl, SIGNING_NAME } from '../../aws/cloudwatch-endpoints';
 import { envCredentialsSource, type CredentialsSource } from '../../aws/credentials';
@@ -125,7 +125,7 @@ export class CloudWatchSink implements Sink {
       counters: options.counters,
       sign,
       strictLimits: CLOUDWATCH_LIMITS,
-      wrapTransport: (wire) => new RefusalReport(wire, signalOf, readPartialSuccess),
+      wrapTransport: (wire) => new AnswerReport(wire, signalOf, readPartialSuccess),
       retryPolicy: options.retryPolicy,
       clock: options.clock,
     });

@@ -17,11 +17,17 @@ import type { AttemptResult, OutgoingRequest, Transport } from '../../delivery/t
 import { log, RateLimitedLog } from '../../log';
 
 /** Reads `partialSuccess` of one signal's response body (protobuf or JSON, as the request was). */
-export type PartialSuccessReader = (signal: string, body: Uint8Array, json: boolean) => { readonly rejected: number; readonly message?: string } | undefined;
+export type PartialSuccessReader = (signal: string, body: Uint8Array, json: boolean) => PartialSuccess | undefined;
+
+export interface PartialSuccess {
+  /** Spans, data points or log records refused. */
+  readonly rejected: number;
+  readonly message?: string;
+}
 
 const REJECTED_NAME: Readonly<Record<string, string>> = { traces: 'spans', metrics: 'data points', logs: 'log records' };
 
-export class RefusalReport implements Transport {
+export class AnswerReport implements Transport {
   private readonly reported = new Set<string>();
   private readonly partial = new RateLimitedLog(5, 60_000);
 
