@@ -60,10 +60,10 @@ export interface OtlpSinkOptions {
 
   /**
    * An SSM Parameter Store `SecureString` parameter whose value is a JSON object of header name
-   * to value, like `headersSecret` (a parameter costs nothing per month, a secret does). The
-   * extension reads and decrypts it once at init; the function's role is granted
-   * `ssm:GetParameter` on it. Import it with `StringParameter.fromSecureStringParameterAttributes`.
-   * Not together with `headersSecret`.
+   * to value, like `headersSecret` (a standard-tier parameter has no additional charge, a secret
+   * is billed per secret and month). The extension reads and decrypts it once at init; the
+   * function's role is granted `ssm:GetParameter` on it. Import it with
+   * `StringParameter.fromSecureStringParameterAttributes`. Not together with `headersSecret`.
    *
    * @default - no parameter headers
    */
@@ -123,10 +123,10 @@ export interface HttpSinkOptions {
 
   /**
    * An SSM Parameter Store `SecureString` parameter whose value is a JSON object of header name
-   * to value, like `headersSecret` (a parameter costs nothing per month, a secret does). The
-   * extension reads and decrypts it once at init; the function's role is granted
-   * `ssm:GetParameter` on it. Import it with `StringParameter.fromSecureStringParameterAttributes`.
-   * Not together with `headersSecret`.
+   * to value, like `headersSecret` (a standard-tier parameter has no additional charge, a secret
+   * is billed per secret and month). The extension reads and decrypts it once at init; the
+   * function's role is granted `ssm:GetParameter` on it. Import it with
+   * `StringParameter.fromSecureStringParameterAttributes`. Not together with `headersSecret`.
    *
    * @default - no parameter headers
    */

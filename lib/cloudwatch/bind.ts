@@ -68,9 +68,25 @@ function logGroupOf(scope: IConstruct, options: CloudWatchSinkOptions, sendsLogs
         `sink logRetention (${options.logRetention} days) only applies to the log group the construct creates, and logGroup is given: set the retention on your log group, or drop logGroup${inPython('logRetention')}`,
       );
     }
+    checkSameEnvironment(scope, options.logGroup);
     return options.logGroup;
   }
   return new logs.LogGroup(scope, 'OtlpLogs', { retention: options.logRetention ?? logs.RetentionDays.ONE_MONTH });
+}
+
+/**
+ * The OTLP logs endpoint of the function's region writes to a group named by `x-aws-log-group`
+ * in the caller's own account: a group of another account or region cannot be written to.
+ */
+function checkSameEnvironment(scope: IConstruct, group: logs.ILogGroup): void {
+  const stack = Stack.of(scope);
+  for (const [what, theirs, ours] of [['account', group.env.account, stack.account], ['region', group.env.region, stack.region]]) {
+    if (!Token.isUnresolved(theirs) && !Token.isUnresolved(ours) && theirs !== ours) {
+      throw new Error(
+        `sink logGroup must be in the function's ${what} (${ours}): the OTLP logs endpoint writes to a log group of the caller's account in the endpoint's region, got ${group.logGroupArn}; use a log group of ${ours}, or none (for one the construct creates) (\`log_group\` in Python)`,
+      );
+    }
+  }
 }
 
 /** `arn:<partition>:logs:<region>:<account>:log-group:<name><suffix>`, in the group's own account and region. */

@@ -23,9 +23,9 @@ export interface CloudWatchSinkOptions {
   readonly signals?: CloudWatchSignal[];
 
   /**
-   * The log group OTLP log records are written to (`x-aws-log-group`). Only with
-   * `CloudWatchSignal.LOGS`. Never the function's own log group when
-   * `cloudWatchLogsIngestion` is `STOP`.
+   * The log group OTLP log records are written to (`x-aws-log-group`), in the function's
+   * account and region. Only with `CloudWatchSignal.LOGS`. Never the function's own log group
+   * when `cloudWatchLogsIngestion` is `STOP`.
    *
    * @default - a new log group created by the layer construct, with `logRetention`
    */

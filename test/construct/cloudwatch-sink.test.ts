@@ -134,15 +134,24 @@ describe('TelemetrySink.cloudWatch: the log group', () => {
     expect(roleStatements(template)).toEqual([TRACES_GRANT, ...logsGrants('/otlp/orders').map((g) => ({ ...g, Resource: flatten(g.Resource) })), METRICS_GRANT]);
   });
 
-  test('a log group of another account and region is granted in its own account and region', () => {
-    const { template } = attachedStack(undefined, (s) => ({
+  test('a log group imported by ARN of the same account and region: its name, the grants on it', () => {
+    const { telemetry, template, stack } = attachedStack(undefined, (s) => ({
       signals: [CloudWatchSignal.LOGS],
-      logGroup: logs.LogGroup.fromLogGroupArn(s, 'Theirs', 'arn:aws:logs:us-east-1:210987654321:log-group:/shared/otlp:*'),
+      logGroup: logs.LogGroup.fromLogGroupArn(s, 'Mine', 'arn:aws:logs:eu-west-1:123456789012:log-group:/shared/otlp:*'),
     }));
-    expect(roleStatements(template)).toEqual([
-      { Action: 'logs:CreateLogStream', Effect: 'Allow', Resource: { 'Fn::Join': ['', ['arn:', PARTITION, ':logs:us-east-1:210987654321:log-group:/shared/otlp:*']] } },
-      { Action: 'logs:PutLogEvents', Effect: 'Allow', Resource: { 'Fn::Join': ['', ['arn:', PARTITION, ':logs:us-east-1:210987654321:log-group:/shared/otlp:log-stream:*']] } },
-    ]);
+    expect(stack.resolve(telemetry.environment[ENV.CLOUDWATCH_LOG_GROUP])).toBe('/shared/otlp');
+    expect(roleStatements(template)).toEqual(logsGrants('/shared/otlp').map((g) => ({ ...g, Resource: flatten(g.Resource) })));
+  });
+
+  test.each([
+    ['account', 'arn:aws:logs:eu-west-1:210987654321:log-group:/shared/otlp:*', '123456789012'],
+    ['region', 'arn:aws:logs:us-east-1:123456789012:log-group:/shared/otlp:*', 'eu-west-1'],
+  ])('a log group of another %s is refused (the endpoint writes to the caller\'s account in its region)', (what, arn, ours) => {
+    const stack = newStack();
+    const logGroup = logs.LogGroup.fromLogGroupArn(stack, 'Theirs', arn);
+    expect(() => new TelemetryExtensionLayer(stack, 'Telemetry', { sink: TelemetrySink.cloudWatch({ logGroup }) })).toThrow(
+      `sink logGroup must be in the function's ${what} (${ours}): the OTLP logs endpoint writes to a log group of the caller's account in the endpoint's region, got ${arn}; use a log group of ${ours}, or none (for one the construct creates) (\`log_group\` in Python)`,
+    );
   });
 });
 
