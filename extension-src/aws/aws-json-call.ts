@@ -2,7 +2,7 @@
  * One AWS JSON 1.1 API call (`POST /`, `X-Amz-Target`, `application/x-amz-json-1.1`), SigV4-signed
  * with `aws4` at every attempt, retried by ../sinks/retry.ts within a time budget. Used at init for
  * SSM `GetParameter` and CloudWatch Logs `CreateLogStream`; the same call shape serves Secrets
- * Manager's `GetSecretValue` (../sinks/secret-headers.ts can move onto it).
+ * Manager's `GetSecretValue` (../sinks/secret-headers.ts).
  *
  * The whole response body is read (bounded by {@link MAX_RESPONSE_BYTES}): an answer that carries
  * a credential is larger than the diagnostics prefix the export transport keeps.

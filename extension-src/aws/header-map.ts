@@ -1,7 +1,7 @@
 /**
  * A credential header map stored in AWS (a Secrets Manager secret, an SSM SecureString parameter):
  * a JSON object of header name to string value. Validation rules and messages are the ones of
- * ../sinks/secret-headers.ts, which can move onto this module.
+ * ../sinks/secret-headers.ts and ./ssm-headers.ts alike.
  *
  * Nothing here ever puts the stored text into a message: not a parser error (it quotes the input),
  * not a key that is no header name (it may be the credential in the wrong place), not a value.

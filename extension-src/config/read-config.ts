@@ -5,8 +5,10 @@
  * what is allowed; header values never appear in messages.
  */
 import * as v from 'valibot';
-import type { ExtensionConfig, SinkConfig } from './types';
+import type { CloudWatchConfig, ExtensionConfig, SinkConfig } from './types';
 import {
+  CLOUDWATCH_SIGNALS,
+  type CloudWatchSignalName,
   COMPRESSIONS,
   DEFAULTS,
   ENV,
@@ -18,6 +20,8 @@ import {
   isHeaderName,
   isSecretArn,
   LIMITS,
+  LOG_LEVELS,
+  type LogLevelName,
   OTLP_PROTOCOLS,
   redactUserInfo,
   SINK_KINDS,
@@ -153,15 +157,17 @@ function readSecretArn(env: NodeJS.ProcessEnv): string | undefined {
 function readSink(env: NodeJS.ProcessEnv): SinkConfig {
   const kind = readChoice(env, ENV.SINK, SINK_KINDS, DEFAULTS.sink);
   const endpoint = readEndpoint(env);
-  if (kind !== 'stdout' && endpoint === undefined) {
+  if (kind !== 'stdout' && kind !== 'cloudwatch' && endpoint === undefined) {
     throw new ConfigError(ENV.SINK_ENDPOINT, `${ENV.SINK_ENDPOINT} must be set when ${ENV.SINK} is "${kind}"`);
   }
   return {
     kind,
-    endpoint: kind === 'stdout' ? undefined : endpoint,
+    endpoint: kind === 'stdout' || kind === 'cloudwatch' ? undefined : endpoint,
     protocol: readChoice(env, ENV.SINK_PROTOCOL, OTLP_PROTOCOLS, DEFAULTS.protocol),
     headers: readHeaders(env),
     headersSecretArn: readSecretArn(env),
+    headersParameter: readHeadersParameter(env),
+    cloudWatch: kind === 'cloudwatch' ? readCloudWatch(env) : undefined,
     compression: readChoice(env, ENV.SINK_COMPRESSION, COMPRESSIONS, DEFAULTS.compression),
     timeoutMs: readInt(env, ENV.SINK_TIMEOUT_MS, LIMITS.sinkTimeoutMs),
     serviceName: raw(env, ENV.SERVICE_NAME),
@@ -197,6 +203,7 @@ export function readConfig(env: NodeJS.ProcessEnv): ExtensionConfig {
     port,
     ...(receiverPort !== undefined ? { receiverPort } : {}),
     types: readTypes(env),
+    minLogLevel: readMinLogLevel(env),
     buffering: {
       maxItems: readInt(env, ENV.BUFFERING_MAX_ITEMS, LIMITS.bufferingMaxItems),
       maxBytes: readInt(env, ENV.BUFFERING_MAX_BYTES, LIMITS.bufferingMaxBytes),
@@ -211,5 +218,71 @@ export function readConfig(env: NodeJS.ProcessEnv): ExtensionConfig {
       intervalMs: readInt(env, ENV.FLUSH_INTERVAL_MS, LIMITS.flushIntervalMs),
     },
     sink: readSink(env),
+  };
+}
+
+// --- The CloudWatch sink, the headers parameter and the minimum log level (issue 13) ---
+
+/** An SSM parameter name (`/a/b`, `a.b-c_d`) or parameter ARN. */
+const PARAMETER_NAME = /^(?:arn:aws[a-z-]*:ssm:[a-z0-9-]+:\d{12}:parameter\/)?\/?[A-Za-z0-9_.\-/]{1,2048}$/;
+
+function readHeadersParameter(env: NodeJS.ProcessEnv): string | undefined {
+  const value = raw(env, ENV.SINK_HEADERS_PARAMETER);
+  if (value === undefined) return undefined;
+  if (PARAMETER_NAME.test(value) && !value.endsWith('/')) return value;
+  return fail(ENV.SINK_HEADERS_PARAMETER, 'an SSM parameter name (/path/name) or parameter ARN (arn:aws:ssm:<region>:<account>:parameter/<name>)', value);
+}
+
+function readMinLogLevel(env: NodeJS.ProcessEnv): LogLevelName | undefined {
+  const value = raw(env, ENV.MIN_LOG_LEVEL);
+  if (value === undefined) return undefined;
+  const level = LOG_LEVELS.find((name) => name === value.toUpperCase());
+  return level ?? fail(ENV.MIN_LOG_LEVEL, `one of ${LOG_LEVELS.join(', ')}`, value);
+}
+
+function readSignals(env: NodeJS.ProcessEnv): readonly CloudWatchSignalName[] {
+  const name = ENV.CLOUDWATCH_SIGNALS;
+  const value = raw(env, name);
+  if (value === undefined) return CLOUDWATCH_SIGNALS;
+  const parts = value.split(',').map((part) => part.trim());
+  if (parts.length === 0 || parts.some((part) => !(CLOUDWATCH_SIGNALS as readonly string[]).includes(part))) {
+    return fail(name, `a comma-separated list of ${CLOUDWATCH_SIGNALS.join(', ')}`, value);
+  }
+  return CLOUDWATCH_SIGNALS.filter((signal) => parts.includes(signal));
+}
+
+/** A log group name as CloudWatch Logs allows it: 1-512 of `[.\-_/#A-Za-z0-9]`. */
+const LOG_GROUP_NAME = /^[.\-_/#A-Za-z0-9]{1,512}$/;
+/** What a log stream name may not contain (`:` and `*`). */
+const LOG_STREAM_PREFIX_FORBIDDEN = /[:*\r\n\0]/;
+/** A stream name is at most 512 characters: the prefix leaves room for `yyyy/mm/dd/` and 32 hex digits (as the construct checks). */
+const MAX_LOG_STREAM_PREFIX = 512 - 'yyyy/mm/dd/'.length - 32;
+
+function readCloudWatch(env: NodeJS.ProcessEnv): CloudWatchConfig {
+  const signals = readSignals(env);
+  const logGroup = raw(env, ENV.CLOUDWATCH_LOG_GROUP);
+  if (logGroup !== undefined && !LOG_GROUP_NAME.test(logGroup)) {
+    fail(ENV.CLOUDWATCH_LOG_GROUP, 'a log group name (1-512 characters of letters, digits, . - _ / #)', logGroup);
+  }
+  if (signals.includes('logs') && logGroup === undefined) {
+    throw new ConfigError(ENV.CLOUDWATCH_LOG_GROUP, `${ENV.CLOUDWATCH_LOG_GROUP} must be set when ${ENV.CLOUDWATCH_SIGNALS} includes logs (the OTLP logs endpoint writes to an existing log group)`);
+  }
+  const prefix = env[ENV.CLOUDWATCH_LOG_STREAM_PREFIX]?.trim() ?? '';
+  if (LOG_STREAM_PREFIX_FORBIDDEN.test(prefix) || prefix.length > MAX_LOG_STREAM_PREFIX) {
+    fail(ENV.CLOUDWATCH_LOG_STREAM_PREFIX, `at most ${MAX_LOG_STREAM_PREFIX} characters without ":" or "*"`, prefix);
+  }
+  const endpoint = raw(env, ENV.CLOUDWATCH_ENDPOINT);
+  if (endpoint !== undefined) {
+    const problem = httpUrlProblem(endpoint);
+    if (problem === 'credentials') {
+      throw new ConfigError(ENV.CLOUDWATCH_ENDPOINT, `${ENV.CLOUDWATCH_ENDPOINT} must not embed credentials in the URL (got ${JSON.stringify(redactUserInfo(endpoint))}); requests are signed with SigV4`);
+    }
+    if (problem !== undefined) fail(ENV.CLOUDWATCH_ENDPOINT, 'an http:// or https:// URL', redactUserInfo(endpoint));
+  }
+  return {
+    signals,
+    logGroup: signals.includes('logs') ? logGroup : undefined,
+    logStreamPrefix: prefix,
+    endpoint,
   };
 }

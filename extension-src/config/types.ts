@@ -1,5 +1,7 @@
 import type {
+  CloudWatchSignalName,
   CompressionName,
+  LogLevelName,
   FlushStrategyName,
   OtlpProtocolName,
   SinkKind,
@@ -16,10 +18,26 @@ export interface SinkConfig {
   readonly headers: Readonly<Record<string, string>>;
   /** Secrets Manager ARN of a JSON object of extra (credential) headers, read once at init. */
   readonly headersSecretArn?: string;
+  /** SSM Parameter Store `SecureString` (name or ARN) holding the same JSON object, read once at init. */
+  readonly headersParameter?: string;
+  /** The CloudWatch sink's settings; present exactly when `kind` is `cloudwatch`. */
+  readonly cloudWatch?: CloudWatchConfig;
   readonly compression: CompressionName;
   readonly timeoutMs: number;
   /** Explicit service name; the resource builder falls back to OTEL_SERVICE_NAME, then the function name. */
   readonly serviceName?: string;
+}
+
+/** The CloudWatch sink: AWS's OTLP endpoints of `AWS_REGION`, SigV4 with the function's credentials. */
+export interface CloudWatchConfig {
+  /** Signals sent, in {@link CLOUDWATCH_SIGNALS} order, no duplicates, at least one. */
+  readonly signals: readonly CloudWatchSignalName[];
+  /** The log group OTLP logs go to (`x-aws-log-group`); set whenever `signals` has `logs`. */
+  readonly logGroup?: string;
+  /** Prefix of the log stream created at init; '' when unset. */
+  readonly logStreamPrefix: string;
+  /** Base URL replacing every regional endpoint (signing region and names unchanged). */
+  readonly endpoint?: string;
 }
 
 export interface BufferingConfig {
@@ -47,6 +65,8 @@ export interface ExtensionConfig {
   /** Port of the OTLP receiver for the function's own telemetry on 127.0.0.1; absent: no receiver. */
   readonly receiverPort?: number;
   readonly types: readonly TelemetryTypeName[];
+  /** Lowest level of `function` / `extension` records kept; lower ones are counted as filtered. Absent: all. */
+  readonly minLogLevel?: LogLevelName;
   readonly buffering: BufferingConfig;
   readonly queue: QueueConfig;
   readonly flush: FlushConfig;

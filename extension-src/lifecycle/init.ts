@@ -22,6 +22,7 @@ import { acceptFunctionTelemetry, countRefusedOnly } from '../pipeline/function-
 import { Ingest } from '../pipeline/ingest';
 import { InvocationTracker } from '../pipeline/invocation-tracker';
 import type { PipelineItem } from '../pipeline/items';
+import { telemetryApiSource } from '../pipeline/telemetry-api-source';
 import { BoundedQueue } from '../queue/bounded-queue';
 import type { RunningReceiver } from '../receiver/server';
 import { createSink as defaultCreateSink, type SinkContext } from '../sinks/create-sink';
@@ -154,7 +155,8 @@ export async function initialize(env: NodeJS.ProcessEnv, deps: RunDeps = {}): Pr
     // runtime once every extension has registered, so nothing heavy runs before it.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { bodyLimitFor, createListenerApp } = require('../listener/app') as typeof import('../listener/app');
-    const app = createListenerApp({ ingest, maxBodyBytes: bodyLimitFor(config.buffering), warnings, now });
+    const source = telemetryApiSource({ minLogLevel: config.minLogLevel });
+    const app = createListenerApp({ ingest, maxBodyBytes: bodyLimitFor(config.buffering), warnings, now, source });
     listener = await startListener(app, deps.listenPort ?? config.port, { address: await listenAddress });
   } catch (error) {
     return initFailed(ERROR_TYPES.listenerFailed, errorMessage(error));
@@ -213,6 +215,7 @@ export async function initialize(env: NodeJS.ProcessEnv, deps: RunDeps = {}): Pr
     ...(receiver ? { otlpReceiverPort: receiver.port } : {}),
     types: config.types.join(','),
     subscription,
+    ...(config.minLogLevel ? { minLogLevel: config.minLogLevel } : {}),
   });
   return {
     api,

@@ -21,7 +21,7 @@ import Koa from 'koa';
 import getRawBody from 'raw-body';
 import type { BufferingConfig } from '../config/types';
 import { RateLimitedLog } from '../log';
-import { Ingest } from '../pipeline/ingest';
+import { Ingest, type IngestSource } from '../pipeline/ingest';
 import { TELEMETRY_API_SOURCE } from '../pipeline/telemetry-api-source';
 import type { BoundedQueue } from '../queue/bounded-queue';
 import type { Counters } from '../stats/counters';
@@ -43,6 +43,8 @@ export interface ListenerOptions {
   readonly warnings?: Pick<RateLimitedLog, 'warn'>;
   /** Receipt time source (epoch ms), the fallback for unreadable event times. */
   readonly now?: () => number;
+  /** What the batches are ingested as (e.g. with a minimum log level). Default {@link TELEMETRY_API_SOURCE}. */
+  readonly source?: IngestSource<ParsedEvent>;
 }
 
 /** The ingest step the batches go to; or the queue and counters to build one from (with `warnings`). */
@@ -61,6 +63,7 @@ export function createListenerApp(deps: ListenerDeps): Koa {
   const warnings = deps.warnings ?? new RateLimitedLog(5, 60_000);
   const ingest = 'ingest' in deps ? deps.ingest : new Ingest({ queue: deps.queue, counters: deps.counters, warnings });
   const now = deps.now ?? Date.now;
+  const source = deps.source ?? TELEMETRY_API_SOURCE;
 
   const app = new Koa();
   app.silent = true;
@@ -106,7 +109,7 @@ export function createListenerApp(deps: ListenerDeps): Koa {
       throw error;
     }
 
-    if (ingest.ingest(TELEMETRY_API_SOURCE, { items: batch.events, invalid: batch.invalid, unknown: batch.unknown, bytes: raw.length }) === 'full') {
+    if (ingest.ingest(source, { items: batch.events, invalid: batch.invalid, unknown: batch.unknown, bytes: raw.length }) === 'full') {
       ctx.status = 503;
       ctx.body = 'queue full, resend later';
       return;

@@ -65,6 +65,7 @@ export const SELF_METRICS: ReadonlyArray<{ readonly key: keyof CountersSnapshot 
   { key: 'invalid', def: sum('telemetry_extension.events.invalid', '{event}', 'Events that broke their schema (dropped)') },
   { key: 'unknown', def: sum('telemetry_extension.events.unknown', '{event}', 'Events of a type this version does not know') },
   { key: 'rejected', def: sum('telemetry_extension.events.rejected', '{event}', 'Events refused with 503 because the queue was full') },
+  { key: 'filtered', def: sum('telemetry_extension.events.filtered', '{event}', 'Function and extension log records below the minimum log level (left out on purpose)') },
   { key: 'dropped', def: sum('telemetry_extension.events.dropped', '{event}', 'Events lost (queue overflow, exports given up on)') },
   { key: 'exported', def: sum('telemetry_extension.events.exported', '{event}', 'Events delivered to the sink') },
   { key: 'failedExports', def: sum('telemetry_extension.exports.failed', '{request}', 'Export requests that failed (each retry counts)') },

@@ -6,11 +6,13 @@
  * For one parsed delivery of a source:
  * 1. the source's own-output items (the extension's own log lines coming back) are left out and
  *    not counted: forwarding them would loop;
- * 2. the rest is offered to the queue whole, at the delivery's byte size shared across its items
+ * 2. items the source does not `keep` (below the minimum log level) are left out too, and counted
+ *    as received and `filtered` once the delivery is accepted;
+ * 3. the rest is offered to the queue whole, at the delivery's byte size shared across its items
  *    (invalid ones included in the share, so the estimate stays that of what was received);
- * 3. `full`: nothing is kept, only `rejected` is counted (the sender keeps the delivery and resends
+ * 4. `full`: nothing is kept, only `rejected` is counted (the sender keeps the delivery and resends
  *    it, so counting it as received would count it twice);
- * 4. `accepted`: `received`, `invalid` and `unknown` are counted (totals and per source), the
+ * 5. `accepted`: `received`, `invalid`, `unknown` and `filtered` are counted (totals and per source), the
  *    source accounts what its accepted items report (e.g. `platform.logsDropped`), and invalid
  *    items are reported in one rate-limited warning per delivery.
  * Counts are in records ({@link IngestSource.records}: 1 per item unless the source says
@@ -55,6 +57,11 @@ export interface IngestSource<T> {
   readonly itemsName: string;
   /** Items never forwarded nor counted: the extension's own output coming back. */
   readonly isOwnOutput?: (item: T) => boolean;
+  /**
+   * `false`: the item is left out on purpose (e.g. below the minimum log level). Counted as
+   * received and `filtered`, never queued. Default: every item is kept.
+   */
+  readonly keep?: (item: T) => boolean;
   /** Counts what an accepted item itself reports (e.g. the platform's own losses). */
   readonly account?: (item: T, counters: Counters) => void;
   /** Records an item holds, for the counts (default 1; the function's OTLP requests hold many). */
@@ -87,8 +94,10 @@ export class Ingest<T> {
     const { counters } = this;
     const own = source.isOwnOutput;
     const kept = own === undefined ? batch.items : batch.items.filter((item) => !own(item));
+    const keep = source.keep;
+    const queued = keep === undefined ? kept : kept.filter((item) => keep(item));
     const total = batch.items.length + batch.invalid.length;
-    const bytes = total > 0 ? (batch.bytes * kept.length) / total : 0;
+    const bytes = total > 0 ? (batch.bytes * queued.length) / total : 0;
     const counts = counters.source(source.name);
     const records = source.records;
     let keptRecords = kept.length;
@@ -97,7 +106,7 @@ export class Ingest<T> {
       for (const item of kept) keptRecords += records(item);
     }
 
-    if (!this.queue.offer(kept, bytes)) {
+    if (!this.queue.offer(queued, bytes)) {
       counters.rejected += keptRecords;
       counts.rejected += keptRecords;
       return 'full';
@@ -108,10 +117,11 @@ export class Ingest<T> {
     counters.received += received;
     counters.invalid += invalid;
     counters.unknown += batch.unknown;
+    counters.filtered += kept.length - queued.length;
     counts.received += received;
     counts.invalid += invalid;
     counts.unknown += batch.unknown;
-    if (source.account) for (const item of kept) source.account(item, counters);
+    if (source.account) for (const item of queued) source.account(item, counters);
     if (batch.invalid.length > 0) {
       this.warnings.warn(`invalid ${source.itemsName} dropped`, { count: batch.invalid.length, first: describeInvalid(batch.invalid[0]) });
     }

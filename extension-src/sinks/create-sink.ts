@@ -1,18 +1,20 @@
 /**
  * Builds the configured sink at init: validates what the config reader cannot (endpoint URL,
- * header syntax), reads secret headers once (merged over the plain ones: a secret header wins,
- * names compared case-insensitively) and builds the resource.
+ * header syntax), reads the credential headers once, from the Secrets Manager secret and the SSM
+ * parameter (merged over the plain ones: a stored header wins, names compared case-insensitively;
+ * the parameter's over the secret's), and builds the resource. The cloudwatch sink signs with
+ * SigV4 instead and creates its log stream (./cloudwatch/cloudwatch-sink.ts).
  *
  * Only the configured sink's module is loaded (`require` inside its branch): the OTLP encoders
  * and OpenTelemetry packages are never evaluated when the sink is `stdout` or `http`, nor `aws4`
- * when no header secret is configured.
+ * when no header secret or parameter is configured and the sink is not `cloudwatch`.
  *
  * Fails with {@link SinkInitError} (`errorType` `Extension.ConfigInvalid` or
  * `Extension.SecretUnavailable`) for the extension to report through `init/error`.
  */
 /* eslint-disable @typescript-eslint/no-require-imports -- lazy loading keeps unconfigured sinks off the start-up path */
 import * as http from 'node:http';
-import type { SinkConfig } from '../config/types';
+import { envCredentialsSource, type CredentialsSource } from '../aws/credentials';
 import { log } from '../log';
 import { SinkInitError } from './errors';
 import type { HttpSink } from './http-sink';
@@ -20,8 +22,11 @@ import type { Counters } from '../stats/counters';
 import type { OtlpSink } from './otlp/otlp-sink';
 import { buildResource } from './resource';
 import type { readSecretHeaders as ReadSecretHeaders } from './secret-headers';
+import type { readParameterHeaders as ReadParameterHeaders } from '../aws/ssm-headers';
+import type { CloudWatchSink } from './cloudwatch/cloudwatch-sink';
 import type { Sink } from './sink';
 import type { StdoutSink } from './stdout-sink';
+import type { SinkConfig } from '../config/types';
 
 export interface SinkContext {
   /** Read by the OTLP sink for its self-telemetry metrics; no sink writes them. */
@@ -30,14 +35,17 @@ export interface SinkContext {
   /** From the register response. */
   readonly functionName?: string;
   readonly functionVersion?: string;
+  /** AWS credentials for SigV4 (the cloudwatch sink). Default: `env`'s, read at every attempt. */
+  readonly credentials?: CredentialsSource;
 }
 
-/** Longest time init may spend reading the header secret, ms (init has 10 s for everything). */
+/** Longest time init may spend reading the header secret (and the parameter), ms (init has 10 s for everything). */
 const SECRET_BUDGET_MS = 5_000;
 
 export async function createSink(config: SinkConfig, context: SinkContext): Promise<Sink> {
   if (config.kind === 'stdout') {
     if (config.headersSecretArn) log.warn('sink headers secret ignored: the stdout sink sends no headers');
+    if (config.headersParameter) log.warn('sink headers parameter ignored: the stdout sink sends no headers');
     const { StdoutSink: Stdout } = require('./stdout-sink') as { StdoutSink: typeof StdoutSink };
     // The resource only fills in the function's own OTLP data (cloud.* / faas.*), when there is some.
     const { attributes } = buildResource({
@@ -48,6 +56,7 @@ export async function createSink(config: SinkConfig, context: SinkContext): Prom
     });
     return new Stdout({ resource: attributes });
   }
+  if (config.kind === 'cloudwatch') return createCloudWatchSink(config, context);
 
   if (!config.endpoint) throw new SinkInitError('Extension.ConfigInvalid', `the ${config.kind} sink needs an endpoint`);
   const endpoint = config.endpoint;
@@ -62,6 +71,14 @@ export async function createSink(config: SinkConfig, context: SinkContext): Prom
       budgetMs: Math.min(Math.max(config.timeoutMs, 1_000), SECRET_BUDGET_MS),
     });
     headers = mergeHeaders(headers, secret);
+  }
+  if (config.headersParameter) {
+    const { readParameterHeaders } = require('../aws/ssm-headers') as { readParameterHeaders: typeof ReadParameterHeaders };
+    const stored = await readParameterHeaders(config.headersParameter, {
+      env: context.env,
+      budgetMs: Math.min(Math.max(config.timeoutMs, 1_000), SECRET_BUDGET_MS),
+    });
+    headers = mergeHeaders(headers, stored);
   }
 
   const resource = buildResource({
@@ -96,6 +113,31 @@ export async function createSink(config: SinkConfig, context: SinkContext): Prom
   } catch (err) {
     throw new SinkInitError('Extension.ConfigInvalid', `cannot create the ${config.kind} sink: ${err instanceof Error ? err.message : String(err)}`);
   }
+}
+
+async function createCloudWatchSink(config: SinkConfig, context: SinkContext): Promise<Sink> {
+  if (config.headersSecretArn || config.headersParameter || Object.keys(config.headers).length > 0) {
+    log.warn('sink headers, headers secret and headers parameter ignored: the cloudwatch sink signs its requests with SigV4');
+  }
+  const region = context.env.AWS_REGION;
+  if (!region) throw new SinkInitError('Extension.ConfigInvalid', 'the cloudwatch sink needs AWS_REGION (set by Lambda): its endpoints and signatures are regional');
+  if (!config.cloudWatch) throw new SinkInitError('Extension.ConfigInvalid', 'the cloudwatch sink has no settings');
+  const resource = buildResource({
+    env: context.env,
+    serviceName: config.serviceName,
+    functionName: context.functionName,
+    functionVersion: context.functionVersion,
+  });
+  if (resource.warning) log.warn(resource.warning);
+  const { CloudWatchSink: CloudWatch } = require('./cloudwatch/cloudwatch-sink') as { CloudWatchSink: typeof CloudWatchSink };
+  return CloudWatch.create({
+    config: config.cloudWatch,
+    sink: config,
+    region,
+    resource: resource.attributes,
+    counters: context.counters,
+    credentials: context.credentials ?? envCredentialsSource(context.env),
+  });
 }
 
 /** `secret` over `plain`; a secret header replaces a plain one whatever the letter case. */

@@ -36,6 +36,11 @@ export class Counters {
   unknown = 0;
   /** Events refused with 503 because the queue was full (Lambda keeps and resends them). */
   rejected = 0;
+  /**
+   * `function` / `extension` records below the minimum log level: left out at ingest on purpose
+   * (received, never queued, never exported, not lost).
+   */
+  filtered = 0;
   /** Events lost: queue overflow at shutdown, exports given up on, permanent sink errors. */
   dropped = 0;
   /** Events (or the records derived from them) delivered to the sink. */
@@ -97,6 +102,7 @@ export class Counters {
       dropped: this.dropped,
       exported: this.exported,
       failedExports: this.failedExports,
+      filtered: this.filtered,
       platformDroppedRecords: this.platformDroppedRecords,
       platformDroppedBytes: this.platformDroppedBytes,
       ...bySource,

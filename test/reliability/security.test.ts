@@ -1,5 +1,6 @@
 /**
- * Security: a credential comes only from Secrets Manager (`headersSecret`) and its value never
+ * Security: a credential comes only from Secrets Manager (`headersSecret`) or an SSM SecureString
+ * (`headersParameter`), and its value never
  * appears in the environment, the template, the layer, any log line, telemetry event or error
  * report, on the happy path or on any failure path; the listener is bound to the sandbox address
  * only, never a wildcard.
@@ -22,6 +23,7 @@ import type { LambdaEmulator } from '../emulator/emulator';
 import { FakeSecretsManager } from '../support/fake-secrets-manager';
 import { freePort } from '../support/free-port';
 import { OtlpReceiver } from '../support/otlp-receiver';
+import { awsError, SigV4Endpoint, TEST_CREDENTIALS, type Answer } from '../support/sigv4/sigv4-endpoint';
 import { tempApp } from '../support/temp';
 
 const SECRET = 'S3cr3t-tok3n-4d9f7e1b-never-print-me';
@@ -119,6 +121,70 @@ describe('a configured secret value never appears in any captured output', () =>
       functionErrorType: 'Extension.SecretUnavailable',
       body: { errorMessage: `cannot create the otlp sink: cannot read header secret ${ARN}: GetSecretValue failed (HTTP 400, AccessDeniedException: not authorized to perform secretsmanager:GetSecretValue)` },
     });
+  });
+});
+
+describe('a configured SSM parameter value never appears in any captured output', () => {
+  const PARAMETER = '/telemetry/otlp-headers';
+  let ssm: SigV4Endpoint | undefined;
+
+  afterEach(async () => {
+    await ssm?.close();
+    ssm = undefined;
+  });
+
+  /** The real extension with TELEMETRY_EXTENSION_SINK_HEADERS_PARAMETER, against an SSM whose requests are SigV4-verified. */
+  async function startWithParameter(answer: Answer, extra: Record<string, string> = {}): Promise<LambdaEmulator> {
+    ssm = new SigV4Endpoint({ region: 'us-east-1', services: { '/': 'ssm' }, respond: () => answer });
+    const url = await ssm.start();
+    return startWithLayer({
+      env: otlpEnv(receiver.url, await freePort(), {
+        TELEMETRY_EXTENSION_TYPES: 'platform,function,extension',
+        TELEMETRY_EXTENSION_SINK_HEADERS_PARAMETER: PARAMETER,
+        AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
+        AWS_SESSION_TOKEN: TEST_CREDENTIALS.sessionToken!,
+        AWS_ENDPOINT_URL_SSM: url,
+        ...extra,
+      }),
+    });
+  }
+
+  const parameter = (value: string, type = 'SecureString'): Answer => ({
+    status: 200,
+    headers: { 'content-type': 'application/x-amz-json-1.1' },
+    body: JSON.stringify({ Parameter: { Name: PARAMETER, Type: type, Value: value, Version: 1 } }),
+  });
+
+  test('happy path, a collector that echoes the header in a 401, debug logging on', async () => {
+    receiver.enqueue({ status: 401, body: `{"message":"bad credentials: Bearer ${SECRET}"}`, match: 'traces' });
+    const emu = await startWithParameter(parameter(JSON.stringify({ authorization: `Bearer ${SECRET}` })), { TELEMETRY_EXTENSION_DEBUG: '1' });
+    const pid = emu.processes().find((p) => p.name === EXTENSION_NAME)?.pid as number;
+    const environ = fs.readFileSync(`/proc/${pid}/environ`, 'latin1');
+
+    await emu.invoke({ tag: 'a', count: 2 });
+    await emu.shutdown();
+
+    expect(ssm?.accepted).toHaveLength(1);
+    expect(receiver.requests.length).toBeGreaterThan(0);
+    for (const request of receiver.requests) expect(request.headers.authorization).toBe(`Bearer ${SECRET}`);
+    expect(environ).not.toContain(SECRET);
+    expect(environ).toContain(`TELEMETRY_EXTENSION_SINK_HEADERS_PARAMETER=${PARAMETER}`);
+    expect(everythingCaptured(emu)).not.toContain(SECRET);
+  });
+
+  test.each([
+    ['a value that is not JSON', parameter(`Bearer ${SECRET}`), /the parameter value is not JSON/],
+    ['a String (plaintext) parameter', parameter(JSON.stringify({ authorization: `Bearer ${SECRET}` }), 'String'), /is of type String; credentials must be in a SecureString parameter/],
+    ['a header name that is not a token', parameter(JSON.stringify({ [`bad name ${SECRET}`]: 'x' })), /key #1 of the parameter value is not a valid HTTP header name \(not shown/],
+    ['SSM refuses (no kms:Decrypt)', awsError(400, 'AccessDeniedException', 'not authorized to perform kms:Decrypt'), /GetParameter failed \(HTTP 400, AccessDeniedException: not authorized to perform kms:Decrypt\)/],
+  ])('init fails on %s: init/error names the problem, never the value', async (_name, answer, message) => {
+    const emu = await startWithParameter(answer);
+
+    const report = emu.extensionErrors.find((e) => e.kind === 'init');
+    expect(report).toMatchObject({ functionErrorType: 'Extension.SecretUnavailable', body: { errorMessage: expect.stringMatching(message) } });
+    expect(report?.body).toMatchObject({ errorMessage: expect.stringContaining(`cannot read header parameter ${PARAMETER}: `) });
+    expect(everythingCaptured(emu)).not.toContain(SECRET);
   });
 });
 

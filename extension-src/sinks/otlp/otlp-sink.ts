@@ -33,12 +33,13 @@ import { resourceFromAttributes, type Resource } from '@opentelemetry/resources'
 import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import type { OtlpProtocolName, CompressionName } from '../../../lib/config/contract';
 import { EXTENSION_NAME } from '../../../lib/config/contract';
-import { EventGroup, newTally, type BacklogLimits, type RetryBacklog } from '../../delivery/backlog';
+import { splitForLimits, splitResourceMetrics, type RequestLimits as StrictLimits } from '../../aws/split-export';
+import { EventGroup, newTally, type BacklogLimits, type RetryBacklog, type Tally } from '../../delivery/backlog';
 import { Delivery, outcomeOf, type DeliveryJob } from '../../delivery/delivery';
 import { splitToLimits, type Payload, type PayloadSplitter, type RequestLimits } from '../../delivery/payload';
 import type { RetryClock, RetryPolicy } from '../../delivery/retry';
 import type { RequestSigner } from '../../delivery/signing';
-import { HttpTransport } from '../../delivery/transport';
+import { HttpTransport, type Transport } from '../../delivery/transport';
 import { OtlpConverter, type OtlpBatch } from '../../otlp/converter';
 import { signalUrl, type OtlpSignal } from '../../otlp/endpoints';
 import type { Forward } from '../../otlp/forward';
@@ -53,8 +54,14 @@ import { EXTENSION_VERSION, type ResourceAttributes } from '../resource';
 import type { ExportOutcome, Sink } from '../sink';
 
 export interface OtlpSinkOptions {
-  /** Base endpoint, as `OTEL_EXPORTER_OTLP_ENDPOINT`. */
-  readonly endpoint: string;
+  /** Base endpoint, as `OTEL_EXPORTER_OTLP_ENDPOINT`. Required unless `urls` is given. */
+  readonly endpoint?: string;
+  /** The URL of each signal, instead of `endpoint` + `/v1/<signal>` (endpoints on different hosts). */
+  readonly urls?: Readonly<Record<OtlpSignal, URL>>;
+  /** The signals sent; records of the others are not even encoded. Default: all three. */
+  readonly signals?: readonly OtlpSignal[];
+  /** Headers of one signal's requests only (e.g. `x-aws-log-group`); signed like the others. */
+  readonly signalHeaders?: Partial<Readonly<Record<OtlpSignal, Readonly<Record<string, string>>>>>;
   readonly protocol: OtlpProtocolName;
   /** Plain and secret headers, merged. */
   readonly headers: Readonly<Record<string, string>>;
@@ -80,6 +87,15 @@ export interface OtlpSinkOptions {
    * records halved until each request fits). Default: none.
    */
   readonly requestLimits?: Partial<Readonly<Record<OtlpSignal, RequestLimits>>>;
+  /**
+   * Limits an endpoint enforces by refusing the request (../../aws/split-export.ts): records are cut
+   * into requests within them before sending (metrics by data point), and a record that alone is
+   * over a limit is never sent: the events of its signal in that export are dropped, counted and
+   * reported. Default: none.
+   */
+  readonly strictLimits?: Partial<Readonly<Record<OtlpSignal, StrictLimits>>>;
+  /** Decorates the wire (e.g. to report an endpoint's answers). Default: the HTTP transport as is. */
+  readonly wrapTransport?: (wire: Transport) => Transport;
 }
 
 interface Serializers {
@@ -147,16 +163,25 @@ export class OtlpSink implements Sink {
   private readonly startedMs: number;
   private lastSelfTelemetryMs: number;
   private metricsWindowEndMs?: number;
+  private readonly selected: Readonly<Record<OtlpSignal, boolean>>;
 
   constructor(private readonly options: OtlpSinkOptions) {
-    this.urls = {
-      traces: signalUrl(options.endpoint, 'traces'),
-      metrics: signalUrl(options.endpoint, 'metrics'),
-      logs: signalUrl(options.endpoint, 'logs'),
-    };
+    if (options.urls) {
+      this.urls = options.urls;
+    } else {
+      if (options.endpoint === undefined) throw new TypeError('the OTLP sink needs an endpoint or the URL of each signal');
+      this.urls = {
+        traces: signalUrl(options.endpoint, 'traces'),
+        metrics: signalUrl(options.endpoint, 'metrics'),
+        logs: signalUrl(options.endpoint, 'logs'),
+      };
+    }
+    const signals = options.signals ?? ['traces', 'metrics', 'logs'];
+    this.selected = { traces: signals.includes('traces'), metrics: signals.includes('metrics'), logs: signals.includes('logs') };
     this.serializers = options.protocol === 'http/json' ? JSON_SERIALIZERS : PROTOBUF;
+    const wire = new HttpTransport({ headers: options.headers, compression: options.compression, userAgent: `${EXTENSION_NAME}/${EXTENSION_VERSION}` });
     this.delivery = new Delivery({
-      transport: new HttpTransport({ headers: options.headers, compression: options.compression, userAgent: `${EXTENSION_NAME}/${EXTENSION_VERSION}` }),
+      transport: options.wrapTransport ? options.wrapTransport(wire) : wire,
       compression: options.compression,
       timeoutMs: options.timeoutMs,
       what: 'OTLP export',
@@ -195,18 +220,20 @@ export class OtlpSink implements Sink {
       this.delivery.warn('OTLP mapping failed; batch dropped', { events: events.length, functionRecords, error: describe(err) });
       return this.delivery.dropAll(events.length + functionRecords, functionRecords);
     }
-    const withSelf = !batch.metrics.isEmpty || batch.forward.metrics.length > 0
-      || this.now() - this.lastSelfTelemetryMs >= (this.options.selfTelemetryIntervalMs ?? 60_000);
+    const withSelf = this.selected.metrics && (!batch.metrics.isEmpty || batch.forward.metrics.length > 0
+      || this.now() - this.lastSelfTelemetryMs >= (this.options.selfTelemetryIntervalMs ?? 60_000));
     const tally = newTally();
     // Events with the same signals depend on the same requests: one group per combination.
+    // Signals not sent do not count (an event whose records all go to those is settled at once).
     const counts = new Map<Signals, number>();
-    for (const signals of batch.contributions) {
+    for (const contributed of batch.contributions) {
+      const signals = this.sent(contributed);
       if (signals.size === 0) tally.exported++;
       else counts.set(signals, (counts.get(signals) ?? 0) + 1);
     }
     const groups = [...counts].map(([signals, count]) => ({ signals, group: new EventGroup(count) }));
-    groups.push(...functionGroups(functionItems));
-    await this.delivery.send(this.jobs(batch, withSelf, groups), deadline, tally);
+    groups.push(...functionGroups(functionItems, this.selected, tally));
+    await this.delivery.send(this.jobs(batch, withSelf, groups, tally), deadline, tally);
     return outcomeOf(tally);
   }
 
@@ -215,7 +242,7 @@ export class OtlpSink implements Sink {
     if (this.delivery.closed) return outcomeOf(newTally());
     let jobs: DeliveryJob[] = [];
     try {
-      jobs = this.jobs(this.converter.drainBatch(this.now()), true, []);
+      jobs = this.jobs(this.converter.drainBatch(this.now()), this.selected.metrics, [], newTally());
     } catch (err) {
       this.delivery.warn('OTLP shutdown flush failed', { error: describe(err) });
     }
@@ -227,29 +254,77 @@ export class OtlpSink implements Sink {
     batch: OtlpBatch,
     withSelfTelemetry: boolean,
     groups: ReadonlyArray<{ readonly signals: Signals; readonly group: EventGroup }>,
+    tally: Tally,
   ): DeliveryJob[] {
     const payloads: Payload[] = [];
+    const oversized: Array<[OtlpSignal, number]> = [];
+    const strict = this.options.strictLimits ?? {};
+    type Split = { readonly requests: ReadonlyArray<{ body: Uint8Array; items: readonly unknown[] }>; readonly oversized: readonly unknown[] };
+    const add = (signal: OtlpSignal, split: Split, count: (items: readonly unknown[]) => number) => {
+      for (const request of split.requests) payloads.push(this.encoded(signal, request.body, count(request.items)));
+      if (split.oversized.length > 0) oversized.push([signal, split.oversized.length]);
+    };
     const { forward } = batch;
-    if (batch.spans.length > 0 || forward.traces.length > 0) {
-      payloads.push(this.payload('traces', batch.spans, forward.traces, (spans) => this.serializers.traces(spans)));
+    if (this.selected.traces && (batch.spans.length > 0 || forward.traces.length > 0)) {
+      const encode = (spans: readonly OtlpBatch['spans'][number][]) => this.serializers.traces([...spans]);
+      if (strict.traces) {
+        // The platform's records are cut to the endpoint's limits; the function's go on their own.
+        if (batch.spans.length > 0) add('traces', splitForLimits(batch.spans, strict.traces, encode), (items) => items.length);
+        if (forward.traces.length > 0) payloads.push(this.payload('traces', [], forward.traces, encode));
+      } else {
+        payloads.push(this.payload('traces', batch.spans, forward.traces, encode));
+      }
     }
-    const metrics = this.resourceMetrics(batch, withSelfTelemetry);
-    if (metrics || forward.metrics.length > 0) {
-      payloads.push({
-        label: 'metrics',
-        url: this.urls.metrics,
-        contentType: this.serializers.contentType,
-        items: (metrics?.scopeMetrics[0].metrics.length ?? 0) + forward.metrics.length,
-        encode: () => this.serializers.merge('metrics', metrics ? this.serializers.metrics(metrics) : undefined, forward.metrics),
-      });
+    const metrics = this.selected.metrics ? this.resourceMetrics(batch, withSelfTelemetry) : undefined;
+    const forwardMetrics = this.selected.metrics ? forward.metrics : [];
+    if (metrics || forwardMetrics.length > 0) {
+      const encode = (rm: ResourceMetrics) => this.serializers.metrics(rm);
+      const strictMetrics = strict.metrics;
+      if (strictMetrics && metrics) {
+        add('metrics', splitResourceMetrics(metrics, strictMetrics, encode), (items) => (items as ResourceMetrics[]).reduce((n, rm) => n + dataPoints(rm), 0));
+      }
+      const own = strictMetrics ? undefined : metrics;
+      if (own || forwardMetrics.length > 0) {
+        payloads.push({
+          label: 'metrics',
+          url: this.urls.metrics,
+          contentType: this.serializers.contentType,
+          headers: this.options.signalHeaders?.metrics,
+          items: (own?.scopeMetrics[0].metrics.length ?? 0) + forwardMetrics.length,
+          encode: () => this.serializers.merge('metrics', own ? encode(own) : undefined, forwardMetrics),
+        });
+      }
     }
-    if (batch.logs.length > 0 || forward.logs.length > 0) {
-      payloads.push(this.payload('logs', batch.logs, forward.logs, (logs) => this.serializers.logs(logs)));
+    if (this.selected.logs && (batch.logs.length > 0 || forward.logs.length > 0)) {
+      const encode = (logs: readonly OtlpBatch['logs'][number][]) => this.serializers.logs([...logs]);
+      if (strict.logs) {
+        if (batch.logs.length > 0) add('logs', splitForLimits(batch.logs, strict.logs, encode), (items) => items.length);
+        if (forward.logs.length > 0) payloads.push(this.payload('logs', [], forward.logs, encode));
+      } else {
+        payloads.push(this.payload('logs', batch.logs, forward.logs, encode));
+      }
     }
-    return payloads.map((payload) => ({
-      payload,
-      groups: groups.filter((g) => g.signals.has(payload.label as OtlpSignal)).map((g) => g.group),
-    }));
+    const groupsOf = (signal: OtlpSignal) => groups.filter((g) => g.signals.has(signal)).map((g) => g.group);
+    for (const [signal, count] of oversized) {
+      // The endpoint would refuse every request carrying such a record: never sent.
+      const limits = strict[signal]!;
+      this.delivery.warn('OTLP export: records over the endpoint\'s per-request limits dropped', { signal, records: count, maxBytes: limits.maxBytes, maxItemBytes: limits.maxItemBytes });
+      this.delivery.backlog.fail(groupsOf(signal), tally);
+    }
+    return payloads.map((payload) => ({ payload, groups: groupsOf(payload.label as OtlpSignal) }));
+  }
+
+  /** A request body already cut to the endpoint's limits. */
+  private encoded(signal: OtlpSignal, body: Uint8Array, items: number): Payload {
+    const headers = this.options.signalHeaders?.[signal];
+    return { label: signal, url: this.urls[signal], contentType: this.serializers.contentType, headers, items, encode: () => body };
+  }
+
+  /** `signals` without those not sent. */
+  private sent(signals: Signals): Signals {
+    const { traces, metrics, logs } = this.selected;
+    if (traces && metrics && logs) return signals;
+    return signalsOf(traces && signals.has('traces'), metrics && signals.has('metrics'), logs && signals.has('logs'));
   }
 
   /**
@@ -266,6 +341,7 @@ export class OtlpSink implements Sink {
       label: signal,
       url: this.urls[signal],
       contentType: this.serializers.contentType,
+      headers: this.options.signalHeaders?.[signal],
       items: records.length + forwardedRecords(forwarded),
       encode: () => this.serializers.merge(signal, records.length > 0 ? serialize(records as T[]) : undefined, forwarded),
       split: () => {
@@ -313,9 +389,21 @@ function splitterOf(limits: OtlpSinkOptions['requestLimits']): PayloadSplitter |
 }
 
 /** One group per signal of the function's records in this hand-over (pass-through: they travel in that signal's request). */
-function functionGroups(items: readonly FunctionTelemetry[]): Array<{ readonly signals: Signals; readonly group: EventGroup }> {
+function functionGroups(
+  items: readonly FunctionTelemetry[],
+  selected: Readonly<Record<OtlpSignal, boolean>>,
+  tally: Tally,
+): Array<{ readonly signals: Signals; readonly group: EventGroup }> {
   const bySignal = new Map<OtlpSignal, number>();
-  for (const item of items) bySignal.set(item.signal, (bySignal.get(item.signal) ?? 0) + item.items);
+  for (const item of items) {
+    if (selected[item.signal]) {
+      bySignal.set(item.signal, (bySignal.get(item.signal) ?? 0) + item.items);
+    } else {
+      // A signal the sink does not send (CloudWatch `signals`): settled as the user asked.
+      tally.exported += item.items;
+      tally.functionExported += item.items;
+    }
+  }
   return [...bySignal].map(([signal, records]) => ({
     signals: signalsOf(signal === 'traces', signal === 'metrics', signal === 'logs'),
     group: new EventGroup(records, true),
@@ -329,6 +417,13 @@ function forwardedRecords(forwarded: Forward['traces'] | Forward['logs']): numbe
     if ('scopeSpans' in resource) for (const scope of resource.scopeSpans) n += scope.spans.length;
     else for (const scope of resource.scopeLogs) n += scope.logRecords.length;
   }
+  return n;
+}
+
+/** Data points of resource-scoped metrics (for per-request limits). */
+function dataPoints(metrics: ResourceMetrics): number {
+  let n = 0;
+  for (const scope of metrics.scopeMetrics) for (const metric of scope.metrics) n += metric.dataPoints.length;
   return n;
 }
 

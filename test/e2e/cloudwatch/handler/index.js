@@ -1,0 +1,12 @@
+// The CloudWatch e2e function: logs at four levels, fails when asked.
+exports.handler = async (event) => {
+  const tag = (event && event.tag) || 'x';
+  console.debug(`debug detail ${tag}`);
+  console.info(`handling ${tag}`);
+  console.warn(`slow path ${tag}`);
+  if (event && event.fail) {
+    console.error(`failing ${tag}`);
+    throw new Error(`asked to fail ${tag}`);
+  }
+  return { ok: true, tag };
+};
