@@ -135,7 +135,11 @@ for (const [sinkName, sink, sinkConfig] of SINKS) {
         `${sinkName} / ${flushName} / ${listenerName}`,
         (stack) => ({
           props: { ...listenerProps, sink: sink(stack), flushStrategy },
-          expected: { configured: true, ...listenerConfig, flush: flushConfig, sink: sinkConfig },
+          // The OTLP sink brings the OTLP receiver for the function's own telemetry by default.
+          expected: {
+            configured: true, ...listenerConfig, flush: flushConfig, sink: sinkConfig,
+            ...(sinkConfig.kind === 'otlp' ? { receiverPort: LIMITS.otlpReceiverPort.default } : {}),
+          },
         }),
       ]);
     }
