@@ -11,6 +11,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
+import { idleCompaction } from './compaction';
 import type { CompressionName } from '../../lib/config/contract';
 
 const gzip = promisify(zlib.gzip);
@@ -58,6 +59,7 @@ export interface Transport {
 /** Compress (when configured) once; the result is reused by every attempt. */
 export async function prepareBody(body: Uint8Array | string, contentType: string, compression: CompressionName): Promise<PreparedBody> {
   const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+  idleCompaction.activity(bytes.byteLength);
   if (compression === 'gzip') return { bytes: await gzip(bytes, { level: GZIP_LEVEL }), contentType, contentEncoding: 'gzip' };
   return { bytes, contentType };
 }
