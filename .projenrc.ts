@@ -21,6 +21,31 @@ const extensionBundledDeps = [
   '@opentelemetry/sdk-logs',
 ];
 
+/** The aws-cdk-lib the library declares as its minimum (peer dependency), tested by default. */
+const CDK_MINIMUM = '2.189.1';
+
+/** What both jest projects share. */
+const jestProject = {
+  // Tests run against the TypeScript sources, never stale jsii output next to them.
+  moduleFileExtensions: ['ts', 'tsx', 'js', 'mjs', 'cjs', 'jsx', 'json', 'node'],
+  snapshotSerializers: ['<rootDir>/test/setup/asset-hash-serializer.ts'],
+  // Builds the layer from extension-src/ so that every test run sees the current sources
+  // (a project's globalSetup runs when one of its tests does; the second run finds it built).
+  globalSetup: '<rootDir>/test/setup/global-setup.ts',
+  // The run must leave the temp folder as it found it (test/setup/temp-check.ts).
+  globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
+  testMatch: [
+    '<rootDir>/@(lib|test)/**/*(*.)@(spec|test).ts?(x)',
+    '<rootDir>/@(lib|test)/**/__tests__/**/*.ts?(x)',
+    '<rootDir>/@(projenrc)/**/*(*.)@(spec|test).ts?(x)',
+    '<rootDir>/@(projenrc)/**/__tests__/**/*.ts?(x)',
+  ],
+  testPathIgnorePatterns: ['/node_modules/'],
+  clearMocks: true,
+  testTimeout: 60_000,
+  transform: { '^.+\\.[t]sx?$': ['ts-jest', { tsconfig: 'test/tsconfig.json' }] },
+};
+
 const project = new awscdk.AwsCdkConstructLibrary({
   name: 'cdk-telemetry-extension',
   description:
@@ -32,7 +57,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   license: 'Apache-2.0',
   stability: 'experimental',
 
-  cdkVersion: '2.189.1',
+  cdkVersion: CDK_MINIMUM,
   jsiiVersion: '~6.0.0',
   defaultReleaseBranch: 'main',
   packageManager: javascript.NodePackageManager.NPM,
@@ -57,6 +82,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'esbuild',
     'tsx',
     'protobufjs',
+    // protobufjs's 64-bit integers, used directly by the OTLP receiver (exact nanosecond times).
+    'long',
     // The official OTLP .proto files (its build/protos), for decoding in tests independently of the encoder.
     '@opentelemetry/otlp-grpc-exporter-base@0.38.0',
     'fast-check',
@@ -83,12 +110,30 @@ const project = new awscdk.AwsCdkConstructLibrary({
     extraCliOptions: ['--json', '--outputFile=test-reports/jest-results.json'],
     jestConfig: {
       testTimeout: 60_000,
-      // Tests run against the TypeScript sources, never stale jsii output next to them.
-      moduleFileExtensions: ['ts', 'tsx', 'js', 'mjs', 'cjs', 'jsx', 'json', 'node'],
       coveragePathIgnorePatterns: ['/node_modules/', '/test/'],
-      snapshotSerializers: ['<rootDir>/test/setup/asset-hash-serializer.ts'],
-      // Builds the layer from extension-src/ so that every test run sees the current sources.
-      globalSetup: '<rootDir>/test/setup/global-setup.ts',
+      // Two projects in one run (one test-reports/jest-results.json): every test against the
+      // declared minimum aws-cdk-lib, and the construct tests plus a synth of the example app
+      // against the newest one (the npm alias aws-cdk-lib-latest).
+      projects: [
+        {
+          ...jestProject,
+          displayName: `aws-cdk-lib ${CDK_MINIMUM} (minimum)`,
+          // The newest aws-cdk-lib's own checks (its validation report) run in the other project only.
+          testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/construct/latest-cdk/'],
+        },
+        {
+          ...jestProject,
+          displayName: 'aws-cdk-lib latest',
+          testMatch: ['<rootDir>/test/construct/**/*.test.ts'],
+          // Snapshots are recorded against the minimum; the latest project checks the same
+          // templates through assertions, not a second set of snapshots.
+          testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/construct/snapshot.test.ts'],
+          moduleNameMapper: {
+            '^aws-cdk-lib$': '<rootDir>/node_modules/aws-cdk-lib-latest',
+            '^aws-cdk-lib/(.*)$': '<rootDir>/node_modules/aws-cdk-lib-latest/$1',
+          },
+        },
+      ],
     },
   },
 
@@ -96,8 +141,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
 
 // The layer folder is a build output: ignored by git, shipped in the npm package.
 // (Added after construction: projen drops patterns under /lib/ that it un-ignores itself.)
-project.gitignore.exclude('/lib/layer/', '/.tmp/', 'cdk.out/', '/test-reports/');
-for (const pattern of ['/extension-src/', '/.ci/', '/.tmp/', 'cdk.out/', '*.ts', '!*.d.ts', '!/lib/layer/**']) {
+project.gitignore.exclude('/lib/layer/', '/.tmp/', 'cdk.out/', '/test-reports/', '/.jsii.tabl.json');
+for (const pattern of ['/extension-src/', '/.ci/', '/.tmp/', '/rosetta/', '/.jsii.tabl.json', 'cdk.out/', '*.ts', '!*.d.ts', '!/lib/layer/**']) {
   project.addPackageIgnore(pattern);
 }
 
@@ -110,7 +155,8 @@ project.tasks.addEnvironment('JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION', '2
 // The extension has its own tsconfig (it is never seen by jsii): strict, Node 20, bundler resolution.
 new javascript.TypescriptConfig(project, {
   fileName: 'extension-src/tsconfig.json',
-  include: ['**/*.ts', '../lib/config/*.ts'],
+  // Only the contract is shared with the construct: no CDK-side file may reach the extension.
+  include: ['**/*.ts', '../lib/config/contract.ts'],
   compilerOptions: {
     rootDir: '..',
     target: 'ES2022',
@@ -172,7 +218,11 @@ project.testTask.prependSpawn(project.tasks.tryFind('install:python')!);
 // Python bindings, built offline: pacmak generates the code only, then `python -m build` builds
 // wheel + sdist from the local pip mirror (the stock pacmak step wants PyPI, unreachable here).
 // Under CI=true projen's `package` runs only package:js, so .ci/run calls this task explicitly.
-project.tasks.tryFind('package:python')?.reset('jsii-pacmak -v --target python --code-only');
+// The docs' TypeScript examples are translated by jsii-rosetta (which compiles each against the
+// fixtures in rosetta/ and fails on any that does not) into the tablet pacmak writes into the
+// Python docstrings.
+project.tasks.tryFind('package:python')?.reset('jsii-rosetta extract --compile --fail .jsii');
+project.tasks.tryFind('package:python')?.exec('jsii-pacmak -v --target python --code-only --rosetta-tablet .jsii.tabl.json');
 project.tasks
   .tryFind('package:python')
   ?.exec('python3 -m build --no-isolation --skip-dependency-check --outdir . .', { cwd: 'dist/python' });

@@ -5,7 +5,8 @@ import * as os from 'os';
 import * as path from 'path';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { EXTENSION_NAME } from './config/contract';
-import { BundledNodeJsOptions } from './nodejs-source';
+import type { BundledNodeJsOptions } from './nodejs-source';
+import { inPython } from './prop-names';
 
 /** The Node.js major the bundled binary is documented and tested with. */
 export const BUNDLED_NODE_MAJOR = 22;
@@ -26,7 +27,7 @@ export function resolveNodeBinary(architecture: lambda.Architecture, options: Bu
   const optionName = architecture.name === lambda.Architecture.ARM_64.name ? 'arm64BinaryPath' : 'x64BinaryPath';
   if (explicit !== undefined) {
     if (!isExecutableFile(explicit)) {
-      throw new Error(`NodeJsSource.bundled(): ${optionName} "${explicit}" is not an executable file`);
+      throw new Error(`NodeJsSource.bundled(): ${optionName} "${explicit}" is not an executable file${inPython(optionName)}`);
     }
     return path.resolve(explicit);
   }
@@ -46,7 +47,7 @@ export function resolveNodeBinary(architecture: lambda.Architecture, options: Bu
     `NodeJsSource.bundled() needs a Node.js binary for ${architecture.name} functions: run ` +
       `"npm install --save-dev --force ${pkg}@${BUNDLED_NODE_MAJOR}" in ${appDir} (the CDK app's directory; ` +
       `--force because the package is for ${architecture.name} Linux, not necessarily this machine), ` +
-      `or pass ${optionName} to NodeJsSource.bundled()`,
+      `or pass ${optionName} to NodeJsSource.bundled()${inPython(optionName)}`,
   );
 }
 
@@ -57,6 +58,14 @@ function isExecutableFile(file: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** The variable that moves the staging cache (tests point it at a folder they remove). */
+export const STAGING_DIR_VARIABLE = 'CDK_TELEMETRY_EXTENSION_STAGING_DIR';
+
+/** Where staged bundled layers are cached: `$CDK_TELEMETRY_EXTENSION_STAGING_DIR`, else the OS temp folder. */
+function stagingCache(): string {
+  return process.env[STAGING_DIR_VARIABLE] || path.join(os.tmpdir(), 'cdk-telemetry-extension');
 }
 
 export interface StagedLayer {
@@ -77,7 +86,7 @@ export function stageBundledLayer(layerDir: string, binary: string, strip: boole
     .update(fingerprintDir(layerDir))
     .digest('hex')
     .slice(0, 24);
-  const dir = path.join(os.tmpdir(), 'cdk-telemetry-extension', `layer-${key}`);
+  const dir = path.join(stagingCache(), `layer-${key}`);
   const notStrippedFile = `${dir}.not-stripped`;
   // The folder appears by an atomic rename, so when it exists it is complete.
   if (!fs.existsSync(dir)) {

@@ -1,5 +1,8 @@
 import { Duration } from 'aws-cdk-lib';
-import { FlushStrategyName } from './config/contract';
+import { IConstruct } from 'constructs';
+import type { BindWarning, FlushBindContext, FlushBinding } from './bindings';
+import { ENV, FlushStrategyName, LIMITS } from './config/contract';
+import { durationMillis, numberString } from './config/validate';
 
 /**
  * When the extension exports what it has received.
@@ -15,7 +18,7 @@ export abstract class FlushStrategy {
    * This is the default.
    */
   public static adaptive(): FlushStrategy {
-    return new NamedFlushStrategy('adaptive');
+    return new BlockingFlushStrategy('adaptive');
   }
 
   /**
@@ -24,7 +27,7 @@ export abstract class FlushStrategy {
    * of billed post-runtime time.
    */
   public static endOfInvocation(): FlushStrategy {
-    return new NamedFlushStrategy('end-of-invocation');
+    return new BlockingFlushStrategy('end-of-invocation');
   }
 
   /**
@@ -34,7 +37,7 @@ export abstract class FlushStrategy {
    * @param interval time between exports; at least 1 ms, at most 15 minutes.
    */
   public static periodically(interval: Duration): FlushStrategy {
-    return new NamedFlushStrategy('periodically', interval);
+    return new BackgroundFlushStrategy('periodically', interval);
   }
 
   /**
@@ -44,18 +47,49 @@ export abstract class FlushStrategy {
    * @param interval time between exports; at least 1 ms, at most 15 minutes.
    */
   public static continuously(interval: Duration): FlushStrategy {
-    return new NamedFlushStrategy('continuously', interval);
+    return new BackgroundFlushStrategy('continuously', interval);
   }
 
-  /** The strategy's name in the extension's configuration. */
-  public abstract readonly name: string;
-
-  /** The interval of `periodically` and `continuously`; undefined for the others. */
-  public abstract readonly interval?: Duration;
+  /** @internal */
+  public abstract _bind(scope: IConstruct, context: FlushBindContext): FlushBinding;
 }
 
-class NamedFlushStrategy extends FlushStrategy {
-  constructor(public readonly name: FlushStrategyName, public readonly interval?: Duration) {
+/** Longer than this, a buffering timeout delays every invocation's end under a blocking strategy. */
+const SLOW_BUFFERING_TIMEOUT_MS = 1000;
+
+/** Exports before the invocation ends (while invocations are infrequent, for `adaptive`). */
+class BlockingFlushStrategy extends FlushStrategy {
+  constructor(private readonly name: FlushStrategyName) {
     super();
+  }
+
+  /** @internal */
+  public _bind(_scope: IConstruct, context: FlushBindContext): FlushBinding {
+    const timeout = context.bufferingTimeout;
+    const warnings: BindWarning[] = [];
+    if (timeout !== undefined && !timeout.isUnresolved() && timeout.toMilliseconds() > SLOW_BUFFERING_TIMEOUT_MS) {
+      warnings.push({
+        id: 'cdk-telemetry-extension:slowEndOfInvocation',
+        message: `buffering.timeout is ${timeout.toHumanString()}: Lambda may hold an invocation's platform.runtimeDone that long, and the ${this.name} flush strategy waits for it before each invocation ends (billed time). Keep the timeout at or below 1 second, or use FlushStrategy.continuously().`,
+      });
+    }
+    return { environment: { [ENV.FLUSH_STRATEGY]: this.name }, blocksInvocations: true, warnings };
+  }
+}
+
+/** Exports in the background, every `interval`. */
+class BackgroundFlushStrategy extends FlushStrategy {
+  constructor(private readonly name: FlushStrategyName, private readonly interval: Duration) {
+    super();
+  }
+
+  /** @internal */
+  public _bind(_scope: IConstruct, _context: FlushBindContext): FlushBinding {
+    const ms = durationMillis(`flushStrategy ${this.name} interval`, this.interval, LIMITS.flushIntervalMs) ?? this.interval.toMilliseconds();
+    return {
+      environment: { [ENV.FLUSH_STRATEGY]: this.name, [ENV.FLUSH_INTERVAL_MS]: numberString(ms) },
+      blocksInvocations: false,
+      warnings: [],
+    };
   }
 }

@@ -5,3 +5,4 @@ export * from './telemetry-sink';
 export * from './telemetry-extension-layer';
 export * from './nodejs-source';
 export * from './queue-limits';
+export * from './otlp-receiver';

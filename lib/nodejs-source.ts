@@ -1,5 +1,12 @@
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { IConstruct } from 'constructs';
+import type { LayerAsset, NodeJsBinding } from './bindings';
+import { BUNDLED_NODE_MAJOR, resolveNodeBinary, stageBundledLayer } from './bundled-node';
+import { assertLayerBuilt } from './layer-asset';
+import { bundledNodeIncompatibility, functionRuntimeIncompatibility } from './runtime-compatibility';
+
 /**
- * Options of {@link NodeJsSource.bundled}.
+ * Options of `NodeJsSource.bundled()`.
  */
 export interface BundledNodeJsOptions {
   /**
@@ -32,11 +39,11 @@ export interface BundledNodeJsOptions {
  */
 export abstract class NodeJsSource {
   /**
-   * The function's own runtime. Works for Node.js functions only, and gives the smallest layer.
-   * This is the default.
+   * The function's own runtime. Works for Node.js functions only (Node.js 18 or later), and
+   * gives the smallest layer. This is the default.
    */
   public static functionRuntime(): NodeJsSource {
-    return new ConfiguredNodeJsSource(false, {});
+    return new FunctionRuntimeNodeJs();
   }
 
   /**
@@ -46,18 +53,57 @@ export abstract class NodeJsSource {
    * glibc 2.28, i.e. an Amazon Linux 2023 runtime.
    */
   public static bundled(options: BundledNodeJsOptions = {}): NodeJsSource {
-    return new ConfiguredNodeJsSource(true, options);
+    return new BundledNodeJs(options);
   }
 
-  /** True when the layer carries its own Node.js binary. */
-  public abstract readonly isBundled: boolean;
-
-  /** The options of a bundled Node.js. */
-  public abstract readonly bundledOptions: BundledNodeJsOptions;
+  /** @internal */
+  public abstract _bind(scope: IConstruct): NodeJsBinding;
 }
 
-class ConfiguredNodeJsSource extends NodeJsSource {
-  constructor(public readonly isBundled: boolean, public readonly bundledOptions: BundledNodeJsOptions) {
+class FunctionRuntimeNodeJs extends NodeJsSource {
+  /** @internal */
+  public _bind(_scope: IConstruct): NodeJsBinding {
+    return {
+      layerKey: () => 'any',
+      layerAsset: (_architecture, architectures): LayerAsset => ({
+        id: 'Layer',
+        dir: assertLayerBuilt(),
+        architectures,
+        descriptionSuffix: '',
+        nameSuffix: '',
+      }),
+      runtimeIncompatibility: functionRuntimeIncompatibility,
+    };
+  }
+}
+
+class BundledNodeJs extends NodeJsSource {
+  constructor(private readonly options: BundledNodeJsOptions) {
     super();
+  }
+
+  /** @internal */
+  public _bind(_scope: IConstruct): NodeJsBinding {
+    const strip = this.options.strip ?? true;
+    return {
+      layerKey: (architecture) => architecture.name,
+      layerAsset: (architecture): LayerAsset => {
+        const binary = resolveNodeBinary(architecture, this.options);
+        const staged = stageBundledLayer(assertLayerBuilt(), binary, strip);
+        const arm = architecture.name === lambda.Architecture.ARM_64.name;
+        return {
+          id: arm ? 'LayerArm64' : 'LayerX64',
+          dir: staged.dir,
+          architectures: [architecture],
+          descriptionSuffix: ` with Node.js ${BUNDLED_NODE_MAJOR} for ${architecture.name}`,
+          nameSuffix: `-${architecture.name.replace('_', '-')}`,
+          note:
+            staged.notStripped !== undefined && strip
+              ? `The bundled Node.js for ${architecture.name} is not stripped (${staged.notStripped}).`
+              : undefined,
+        };
+      },
+      runtimeIncompatibility: (runtime) => bundledNodeIncompatibility(runtime, BUNDLED_NODE_MAJOR),
+    };
   }
 }

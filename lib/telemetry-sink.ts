@@ -1,6 +1,9 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack, Token } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { CompressionName, OtlpProtocolName, SinkKind } from './config/contract';
+import { IConstruct } from 'constructs';
+import type { BindWarning, Environment, SinkBindContext, SinkBinding } from './bindings';
+import { DEFAULTS, ENV, isSecretArn, LIMITS, SinkKind } from './config/contract';
+import { durationMillis, numberString, validateHeaders, validateServiceName, validateUrl } from './config/validate';
 
 /** The OTLP/HTTP wire format (the values of `OTEL_EXPORTER_OTLP_PROTOCOL`). */
 export enum OtlpProtocol {
@@ -18,7 +21,7 @@ export enum ExportCompression {
   NONE = 'none',
 }
 
-/** Options of {@link TelemetrySink.otlp}. */
+/** Options of `TelemetrySink.otlp()`. */
 export interface OtlpSinkOptions {
   /**
    * The OTLP/HTTP base endpoint, as in `OTEL_EXPORTER_OTLP_ENDPOINT`: the extension appends
@@ -72,7 +75,7 @@ export interface OtlpSinkOptions {
   readonly serviceName?: string;
 }
 
-/** Options of {@link TelemetrySink.http}. */
+/** Options of `TelemetrySink.http()`. */
 export interface HttpSinkOptions {
   /** The URL the extension POSTs JSON batches of events to. An `http://` or `https://` URL. */
   readonly url: string;
@@ -117,13 +120,14 @@ export abstract class TelemetrySink {
    * logs become log records, following the OpenTelemetry FaaS semantic conventions.
    */
   public static otlp(options: OtlpSinkOptions): TelemetrySink {
-    return new ConfiguredSink('otlp', {
+    return new EndpointSink('otlp', 'sink endpoint', {
       endpoint: options.endpoint,
-      protocol: options.protocol ?? OtlpProtocol.HTTP_PROTOBUF,
       headers: options.headers,
       headersSecret: options.headersSecret,
-      compression: options.compression ?? ExportCompression.GZIP,
+      compression: options.compression ?? (DEFAULTS.compression as ExportCompression),
       timeout: options.timeout,
+    }, {
+      protocol: options.protocol ?? (DEFAULTS.protocol as OtlpProtocol),
       serviceName: options.serviceName,
     });
   }
@@ -132,11 +136,11 @@ export abstract class TelemetrySink {
    * Plain HTTP: batches of the validated events, as JSON, with the resource attributes.
    */
   public static http(options: HttpSinkOptions): TelemetrySink {
-    return new ConfiguredSink('http', {
+    return new EndpointSink('http', 'sink url', {
       endpoint: options.url,
       headers: options.headers,
       headersSecret: options.headersSecret,
-      compression: options.compression ?? ExportCompression.GZIP,
+      compression: options.compression ?? (DEFAULTS.compression as ExportCompression),
       timeout: options.timeout,
     });
   }
@@ -146,35 +150,84 @@ export abstract class TelemetrySink {
    * This is the default.
    */
   public static stdout(): TelemetrySink {
-    return new ConfiguredSink('stdout', {});
+    return new StdoutSink();
   }
 
-  /** The sink's kind: `otlp`, `http` or `stdout`. */
-  public abstract readonly kind: string;
-
-  /** The secret that holds header values, if any. */
-  public abstract readonly headersSecret?: secretsmanager.ISecret;
-
   /** @internal */
-  public abstract readonly _settings: SinkSettings;
+  public abstract _bind(scope: IConstruct, context: SinkBindContext): SinkBinding;
 }
 
-/** @internal */
-export interface SinkSettings {
-  readonly endpoint?: string;
-  readonly protocol?: OtlpProtocolName;
+class StdoutSink extends TelemetrySink {
+  /** @internal */
+  public _bind(_scope: IConstruct, context: SinkBindContext): SinkBinding {
+    const warnings: BindWarning[] = [];
+    if (context.types.includes('function')) {
+      warnings.push({
+        id: 'cdk-telemetry-extension:stdoutDuplicatesFunctionLogs',
+        message:
+          'The stdout sink with TelemetryType.FUNCTION writes every function log line to CloudWatch Logs a second time. Use an OTLP or HTTP sink, or drop FUNCTION from types.',
+      });
+    }
+    return { environment: { [ENV.SINK]: DEFAULTS.sink }, forwardsOtlp: false, warnings };
+  }
+}
+
+/** What the OTLP and HTTP sinks share. */
+interface EndpointSettings {
+  readonly endpoint: string;
   readonly headers?: { [name: string]: string };
   readonly headersSecret?: secretsmanager.ISecret;
-  readonly compression?: CompressionName;
+  readonly compression: ExportCompression;
   readonly timeout?: Duration;
+}
+
+/** What only OTLP has. */
+interface OtlpSettings {
+  readonly protocol: OtlpProtocol;
   readonly serviceName?: string;
 }
 
-class ConfiguredSink extends TelemetrySink {
-  public readonly headersSecret?: secretsmanager.ISecret;
-
-  constructor(public readonly kind: SinkKind, public readonly _settings: SinkSettings) {
+class EndpointSink extends TelemetrySink {
+  constructor(
+    private readonly kind: SinkKind,
+    private readonly endpointProp: string,
+    private readonly settings: EndpointSettings,
+    private readonly otlp?: OtlpSettings,
+  ) {
     super();
-    this.headersSecret = _settings.headersSecret;
+  }
+
+  /** @internal */
+  public _bind(scope: IConstruct, _context: SinkBindContext): SinkBinding {
+    const s = this.settings;
+    validateUrl(this.endpointProp, s.endpoint);
+    const environment: Environment = {
+      [ENV.SINK]: this.kind,
+      [ENV.SINK_ENDPOINT]: s.endpoint,
+      [ENV.SINK_COMPRESSION]: s.compression,
+    };
+    if (this.otlp) environment[ENV.SINK_PROTOCOL] = this.otlp.protocol;
+    if (s.headers && Object.keys(s.headers).length > 0) {
+      validateHeaders('sink headers', s.headers);
+      environment[ENV.SINK_HEADERS] = Stack.of(scope).toJsonString(s.headers);
+    }
+    if (s.headersSecret) {
+      const arn = s.headersSecret.secretArn;
+      if (!Token.isUnresolved(arn) && !isSecretArn(arn)) {
+        throw new Error(
+          `sink headersSecret must be a Secrets Manager secret with a complete ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>-<suffix>), got "${arn}" (\`headers_secret\` in Python)`,
+        );
+      }
+      environment[ENV.SINK_HEADERS_SECRET_ARN] = arn;
+    }
+    const timeout = s.timeout
+      ? durationMillis('sink timeout', s.timeout, LIMITS.sinkTimeoutMs) ?? s.timeout.toMilliseconds()
+      : LIMITS.sinkTimeoutMs.default;
+    environment[ENV.SINK_TIMEOUT_MS] = numberString(timeout);
+    if (this.otlp?.serviceName !== undefined) {
+      validateServiceName(this.otlp.serviceName);
+      environment[ENV.SERVICE_NAME] = this.otlp.serviceName;
+    }
+    return { environment, headersSecret: s.headersSecret, forwardsOtlp: this.otlp !== undefined, warnings: [] };
   }
 }

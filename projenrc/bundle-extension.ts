@@ -13,7 +13,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as zlib from 'zlib';
 import * as esbuild from 'esbuild';
-import { EXTENSION_NAME } from '../lib/config/contract';
+import { ENV, EXTENSION_NAME, LIMITS } from '../lib/config/contract';
 
 const ROOT = path.resolve(__dirname, '..');
 export const DEFAULT_LAYER_DIR = path.join(ROOT, 'lib', 'layer');
@@ -73,8 +73,8 @@ export NODE_COMPILE_CACHE
 # 100 MiB, too much next to a 128 MB function. Small semi-spaces and an old-space cap keep it flat
 # (65 MiB over 3,000 invocations in the soak). The cap leaves room for a full queue (parsed events
 # take 3 to 5 times their JSON) plus 48 MiB of working set and retry backlog: 64 MiB by default.
-queue_bytes=\${TELEMETRY_EXTENSION_QUEUE_MAX_BYTES:-4194304}
-case "$queue_bytes" in '' | *[!0-9]*) queue_bytes=4194304 ;; esac
+queue_bytes=\${${ENV.QUEUE_MAX_BYTES}:-${LIMITS.queueMaxBytes.default}}
+case "$queue_bytes" in '' | *[!0-9]*) queue_bytes=${LIMITS.queueMaxBytes.default} ;; esac
 heap_mb=$((48 + queue_bytes * 4 / 1048576))
 exec "$node_bin" --max-old-space-size=$heap_mb --max-semi-space-size=1 "$bundle"
 `;

@@ -8,13 +8,18 @@ import * as v from 'valibot';
 import type { ExtensionConfig, SinkConfig } from './types';
 import {
   COMPRESSIONS,
-  CREDENTIAL_HEADER_PATTERN,
   DEFAULTS,
   ENV,
   FLUSH_STRATEGIES,
+  HEADER_VALUE_FORBIDDEN,
+  httpUrlProblem,
   type IntRange,
+  isCredentialHeaderName,
+  isHeaderName,
+  isSecretArn,
   LIMITS,
   OTLP_PROTOCOLS,
+  redactUserInfo,
   SINK_KINDS,
   TELEMETRY_TYPES,
   type TelemetryTypeName,
@@ -33,20 +38,11 @@ export class ConfigError extends Error {
 }
 
 const DECIMAL = /^\d+$/;
-/** RFC 9110 token: what a header name may contain. */
-const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const HEADER_VALUE_FORBIDDEN = /[\r\n\0]/;
-const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/;
 
 /** Reads a variable: undefined when unset or blank. */
 function raw(env: NodeJS.ProcessEnv, name: string): string | undefined {
   const value = env[name];
   return value === undefined || value.trim() === '' ? undefined : value.trim();
-}
-
-/** Hides `user:password@` in a URL-like text before it goes into a message. */
-function redactUserInfo(text: string): string {
-  return text.replace(/\/\/[^/@]*@/, '//***@');
 }
 
 function fail(name: string, allowed: string, value: string): never {
@@ -95,21 +91,17 @@ function readTypes(env: NodeJS.ProcessEnv): readonly TelemetryTypeName[] {
   return fail(ENV.TYPES, `a comma-separated list of ${TELEMETRY_TYPES.join(', ')}`, value);
 }
 
-function isHttpUrl(text: string): boolean {
-  try {
-    const url = new URL(text);
-    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
-  } catch {
-    return false;
-  }
-}
-
-const EndpointSchema = v.pipe(v.string(), v.check(isHttpUrl));
-
 function readEndpoint(env: NodeJS.ProcessEnv): string | undefined {
   const value = raw(env, ENV.SINK_ENDPOINT);
   if (value === undefined) return undefined;
-  if (v.safeParse(EndpointSchema, value).success) return value;
+  const problem = httpUrlProblem(value);
+  if (problem === undefined) return value;
+  if (problem === 'credentials') {
+    throw new ConfigError(
+      ENV.SINK_ENDPOINT,
+      `${ENV.SINK_ENDPOINT} must not embed credentials in the URL (got ${JSON.stringify(redactUserInfo(value))}); put them in the Secrets Manager secret named by ${ENV.SINK_HEADERS_SECRET_ARN}`,
+    );
+  }
   return fail(ENV.SINK_ENDPOINT, 'an http:// or https:// URL', redactUserInfo(value));
 }
 
@@ -135,13 +127,13 @@ function readHeaders(env: NodeJS.ProcessEnv): Readonly<Record<string, string>> {
     throw new ConfigError(name, `${allowed}, header ${JSON.stringify(key)} has a value that is not a string`);
   }
   for (const [header, headerValue] of Object.entries(result.output)) {
-    if (!HEADER_NAME.test(header)) {
+    if (!isHeaderName(header)) {
       throw new ConfigError(name, `${name}: ${JSON.stringify(header)} is not a valid HTTP header name`);
     }
     if (HEADER_VALUE_FORBIDDEN.test(headerValue)) {
       throw new ConfigError(name, `${name}: the value of header ${JSON.stringify(header)} contains a line break or NUL`);
     }
-    if (CREDENTIAL_HEADER_PATTERN.test(header)) {
+    if (isCredentialHeaderName(header)) {
       throw new ConfigError(
         name,
         `${name}: header ${JSON.stringify(header)} looks like a credential; put it in the Secrets Manager secret named by ${ENV.SINK_HEADERS_SECRET_ARN} instead`,
@@ -154,7 +146,7 @@ function readHeaders(env: NodeJS.ProcessEnv): Readonly<Record<string, string>> {
 function readSecretArn(env: NodeJS.ProcessEnv): string | undefined {
   const value = raw(env, ENV.SINK_HEADERS_SECRET_ARN);
   if (value === undefined) return undefined;
-  if (SECRET_ARN.test(value)) return value;
+  if (isSecretArn(value)) return value;
   return fail(ENV.SINK_HEADERS_SECRET_ARN, 'a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>)', value);
 }
 

@@ -1,34 +1,28 @@
-import { Stack, Token } from 'aws-cdk-lib';
-import { IConstruct } from 'constructs';
-import { ENV, LIMITS } from './contract';
-import {
-  durationMillis,
-  sizeBytes,
-  validateHeaders,
-  validateIntInRange,
-  validatePort,
-  validateServiceName,
-  validateUrl,
-} from './validate';
+import { ENV, DEFAULTS, LIMITS } from './contract';
+import { numberString, sizeBytes, durationMillis, validateIntInRange, validatePort } from './validate';
+import type { Environment } from '../bindings';
 import { TelemetryBuffering } from '../buffering';
-import { FlushStrategy } from '../flush-strategy';
 import { TelemetryQueueLimits } from '../queue-limits';
-import type { TelemetryExtensionLayerProps } from '../telemetry-extension-layer';
-import { TelemetrySink } from '../telemetry-sink';
 import { TelemetryType } from '../telemetry-type';
 
-/** The props that become the extension's configuration (the writer side of the contract). */
-export type ExtensionSettings = Pick<TelemetryExtensionLayerProps, 'port' | 'types' | 'buffering' | 'queue' | 'sink' | 'flushStrategy'>;
+/** The props that configure the listener, the subscription and the queue (sink and flush strategy bind themselves). */
+export interface ListenerSettings {
+  readonly port?: number;
+  readonly types?: TelemetryType[];
+  readonly buffering?: TelemetryBuffering;
+  readonly queue?: TelemetryQueueLimits;
+}
 
 /**
- * Validates the settings and returns the environment variables that configure the extension.
- * Defaults are written explicitly so that a template says what the extension will do.
+ * Validates the settings and returns the environment variables of the listener, the Telemetry
+ * API subscription and the queue. Defaults (from the contract's LIMITS and DEFAULTS) are written
+ * explicitly so that a template says what the extension will do.
  */
-export function extensionEnvironment(scope: IConstruct, settings: ExtensionSettings): { [key: string]: string } {
+export function listenerEnvironment(settings: ListenerSettings): Environment {
   const port = settings.port ?? LIMITS.port.default;
   validatePort(port);
 
-  const types = settings.types ?? [TelemetryType.PLATFORM];
+  const types: readonly string[] = settings.types ?? DEFAULTS.types;
   if (types.length === 0) {
     throw new Error('types must name at least one of platform, function, extension, got []');
   }
@@ -37,19 +31,16 @@ export function extensionEnvironment(scope: IConstruct, settings: ExtensionSetti
     throw new Error(`types must not repeat a type, got ${JSON.stringify(types)} ("${duplicate}" twice)`);
   }
 
-  const env: { [key: string]: string } = {
+  return {
     [ENV.CONFIGURED]: '1',
     [ENV.PORT]: numberString(port),
     [ENV.TYPES]: types.join(','),
     ...bufferingEnvironment(settings.buffering ?? {}),
     ...queueEnvironment(settings.queue ?? {}),
-    ...flushEnvironment(settings.flushStrategy ?? FlushStrategy.adaptive()),
-    ...sinkEnvironment(scope, settings.sink ?? TelemetrySink.stdout()),
   };
-  return env;
 }
 
-function bufferingEnvironment(buffering: TelemetryBuffering): { [key: string]: string } {
+function bufferingEnvironment(buffering: TelemetryBuffering): Environment {
   const maxItems = buffering.maxItems ?? LIMITS.bufferingMaxItems.default;
   validateIntInRange('buffering.maxItems', maxItems, LIMITS.bufferingMaxItems);
   const maxBytes = buffering.maxBytes
@@ -65,7 +56,7 @@ function bufferingEnvironment(buffering: TelemetryBuffering): { [key: string]: s
   };
 }
 
-function queueEnvironment(queue: TelemetryQueueLimits): { [key: string]: string } {
+function queueEnvironment(queue: TelemetryQueueLimits): Environment {
   const maxItems = queue.maxItems ?? LIMITS.queueMaxItems.default;
   validateIntInRange('queue.maxItems', maxItems, LIMITS.queueMaxItems);
   const maxBytes = queue.maxBytes
@@ -77,44 +68,3 @@ function queueEnvironment(queue: TelemetryQueueLimits): { [key: string]: string 
   };
 }
 
-function flushEnvironment(strategy: FlushStrategy): { [key: string]: string } {
-  const env: { [key: string]: string } = { [ENV.FLUSH_STRATEGY]: strategy.name };
-  if (strategy.interval) {
-    const ms =
-      durationMillis(`flushStrategy ${strategy.name} interval`, strategy.interval, LIMITS.flushIntervalMs) ??
-      strategy.interval.toMilliseconds();
-    env[ENV.FLUSH_INTERVAL_MS] = numberString(ms);
-  }
-  return env;
-}
-
-function sinkEnvironment(scope: IConstruct, sink: TelemetrySink): { [key: string]: string } {
-  const s = sink._settings;
-  const env: { [key: string]: string } = { [ENV.SINK]: sink.kind };
-  if (sink.kind === 'stdout') return env;
-
-  const endpointProp = sink.kind === 'otlp' ? 'sink endpoint' : 'sink url';
-  validateUrl(endpointProp, s.endpoint ?? '');
-  env[ENV.SINK_ENDPOINT] = s.endpoint!;
-  if (s.protocol) env[ENV.SINK_PROTOCOL] = s.protocol;
-  if (s.compression) env[ENV.SINK_COMPRESSION] = s.compression;
-  if (s.headers && Object.keys(s.headers).length > 0) {
-    validateHeaders('sink headers', s.headers);
-    env[ENV.SINK_HEADERS] = Stack.of(scope).toJsonString(s.headers);
-  }
-  if (s.headersSecret) env[ENV.SINK_HEADERS_SECRET_ARN] = s.headersSecret.secretArn;
-  const timeout = s.timeout
-    ? durationMillis('sink timeout', s.timeout, LIMITS.sinkTimeoutMs) ?? s.timeout.toMilliseconds()
-    : LIMITS.sinkTimeoutMs.default;
-  env[ENV.SINK_TIMEOUT_MS] = numberString(timeout);
-  if (s.serviceName !== undefined) {
-    validateServiceName(s.serviceName);
-    env[ENV.SERVICE_NAME] = s.serviceName;
-  }
-  return env;
-}
-
-/** A number as an environment value; tokens (deploy-time numbers) are kept as string tokens. */
-function numberString(value: number): string {
-  return Token.isUnresolved(value) ? Token.asString(value) : String(value);
-}

@@ -1,5 +1,6 @@
 import { Duration, Size, Token } from 'aws-cdk-lib';
-import { CREDENTIAL_HEADER_PATTERN, inRange, IntRange, LIMITS } from './contract';
+import { HEADER_VALUE_FORBIDDEN, httpUrlProblem, inRange, IntRange, isCredentialHeaderName, isHeaderName, LIMITS } from './contract';
+import { inPython } from '../prop-names';
 
 /**
  * Synth-time validation of props against the limits of the config contract. Every error names
@@ -23,7 +24,7 @@ export function validatePort(port: number): void {
 export function validateIntInRange(prop: string, value: number, range: IntRange): void {
   if (Token.isUnresolved(value)) return;
   if (!inRange(value, range)) {
-    throw new Error(`${prop} must be ${describe(range)}, got ${value}`);
+    throw new Error(`${prop} must be ${describe(range)}, got ${value}${inPython(prop)}`);
   }
 }
 
@@ -33,7 +34,7 @@ export function durationMillis(prop: string, value: Duration, range: IntRange): 
   const ms = value.toMilliseconds();
   if (!Number.isInteger(ms) || ms < range.min || ms > range.max) {
     throw new Error(
-      `${prop} must be a whole number of milliseconds from ${formatMillis(range.min)} to ${formatMillis(range.max)}, got ${value.toHumanString()}`,
+      `${prop} must be a whole number of milliseconds from ${formatMillis(range.min)} to ${formatMillis(range.max)}, got ${value.toHumanString()}${inPython(prop)}`,
     );
   }
   return ms;
@@ -44,36 +45,34 @@ export function sizeBytes(prop: string, value: Size, range: IntRange): number | 
   if (value.isUnresolved()) return undefined;
   const bytes = value.toBytes();
   if (!inRange(bytes, range)) {
-    throw new Error(`${prop} must be from ${formatBytes(range.min)} to ${formatBytes(range.max)} (${range.min} to ${range.max} bytes), got ${bytes} bytes`);
+    throw new Error(`${prop} must be from ${formatBytes(range.min)} to ${formatBytes(range.max)} (${range.min} to ${range.max} bytes), got ${bytes} bytes${inPython(prop)}`);
   }
   return bytes;
 }
 
 export function validateUrl(prop: string, value: string): void {
   if (Token.isUnresolved(value)) return;
-  let url: URL | undefined;
-  try {
-    url = new URL(value);
-  } catch {
-    url = undefined;
-  }
-  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '') {
+  const problem = httpUrlProblem(value);
+  if (problem === 'not-http-url') {
     throw new Error(`${prop} must be an http:// or https:// URL, got "${value}"`);
   }
-  if (url.username || url.password) {
-    throw new Error(`${prop} must not embed credentials in the URL: put them in headersSecret`);
+  if (problem === 'credentials') {
+    throw new Error(`${prop} must not embed credentials in the URL: put them in headersSecret (\`headers_secret\` in Python)`);
   }
 }
 
 export function validateHeaders(prop: string, headers: { [name: string]: string }): void {
-  for (const name of Object.keys(headers)) {
+  for (const [name, value] of Object.entries(headers)) {
     if (Token.isUnresolved(name)) continue;
-    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) {
+    if (!Token.isUnresolved(value) && HEADER_VALUE_FORBIDDEN.test(value)) {
+      throw new Error(`${prop}: the value of header "${name}" contains a line break or NUL`);
+    }
+    if (!isHeaderName(name)) {
       throw new Error(`${prop} has an invalid header name "${name}"`);
     }
-    if (CREDENTIAL_HEADER_PATTERN.test(name)) {
+    if (isCredentialHeaderName(name)) {
       throw new Error(
-        `${prop} must not hold credentials, but "${name}" looks like one: plaintext headers end up in the function's environment and the template; put it in a Secrets Manager secret and pass it as headersSecret`,
+        `${prop} must not hold credentials, but "${name}" looks like one: plaintext headers end up in the function's environment and the template; put it in a Secrets Manager secret and pass it as headersSecret (\`headers_secret\` in Python)`,
       );
     }
   }
@@ -82,7 +81,7 @@ export function validateHeaders(prop: string, headers: { [name: string]: string 
 export function validateServiceName(value: string): void {
   if (Token.isUnresolved(value)) return;
   if (value.trim() === '') {
-    throw new Error('serviceName must not be empty, got ""');
+    throw new Error(`serviceName must not be empty, got ""${inPython('serviceName')}`);
   }
 }
 
@@ -96,4 +95,9 @@ function formatBytes(bytes: number): string {
   const mib = 1024 * 1024;
   if (bytes >= mib && bytes % mib === 0) return `${bytes / mib} MiB`;
   return `${bytes / 1024} KiB`;
+}
+
+/** A number as an environment value; tokens (deploy-time numbers) are kept as string tokens. */
+export function numberString(value: number): string {
+  return Token.isUnresolved(value) ? Token.asString(value) : String(value);
 }

@@ -14,6 +14,7 @@
  * written at a normal exit).
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { functionLogBatches } from './batches';
 import { eventCpu, invocationCpu, defaultSettings, BATCH_EVENTS } from './cpu';
@@ -206,7 +207,7 @@ async function main(): Promise<void> {
   const scale = Number(get('scale') ?? 1);
   const existing = get('analyse');
   if (existing) return reanalyse(existing, layerDir, mode, Number(get('units') ?? 1));
-  const out = path.resolve(get('out') ?? fs.mkdtempSync('/tmp/perf-profile-'));
+  const out = path.resolve(get('out') ?? fs.mkdtempSync(path.join(os.tmpdir(), 'perf-profile-')));
   const profDir = path.join(out, `prof-${mode}`);
   fs.rmSync(profDir, { recursive: true, force: true });
   const profiling = get('prof') !== 'off';

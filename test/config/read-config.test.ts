@@ -105,7 +105,7 @@ describe('readConfig errors name the variable, the value and what is allowed', (
     [ENV.TYPES, 'platform,logs', 'TELEMETRY_EXTENSION_TYPES must be a comma-separated list of platform, function, extension, got "platform,logs"'],
     [ENV.TYPES, ',', 'TELEMETRY_EXTENSION_TYPES must be a comma-separated list of platform, function, extension, got ","'],
     [ENV.FLUSH_STRATEGY, 'sometimes', 'TELEMETRY_EXTENSION_FLUSH_STRATEGY must be one of adaptive, end-of-invocation, periodically, continuously, got "sometimes"'],
-    [ENV.SINK, 'kafka', 'TELEMETRY_EXTENSION_SINK must be one of otlp, http, stdout, got "kafka"'],
+    [ENV.SINK, 'kafka', 'TELEMETRY_EXTENSION_SINK must be one of otlp, http, stdout, cloudwatch, got "kafka"'],
     [ENV.SINK_PROTOCOL, 'grpc', 'TELEMETRY_EXTENSION_SINK_PROTOCOL must be one of http/protobuf, http/json, got "grpc"'],
     [ENV.SINK_COMPRESSION, 'br', 'TELEMETRY_EXTENSION_SINK_COMPRESSION must be one of gzip, none, got "br"'],
     [ENV.SINK_HEADERS_SECRET_ARN, 'my-secret', 'TELEMETRY_EXTENSION_SINK_HEADERS_SECRET_ARN must be a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>), got "my-secret"'],
@@ -156,5 +156,15 @@ describe('SINK_HEADERS', () => {
 
   test('an empty object is fine', () => {
     expect(readConfig({ [ENV.SINK_HEADERS]: '{}' }).sink.headers).toEqual({});
+  });
+});
+
+describe('rules shared with the construct (lib/config/contract.ts)', () => {
+  test('credentials in the endpoint URL are refused, as at synth, and never echoed', () => {
+    const error = errorOf({ [ENV.SINK]: 'otlp', [ENV.SINK_ENDPOINT]: 'https://user:hunter2@otel.example.com' });
+    expect(error.variable).toBe(ENV.SINK_ENDPOINT);
+    expect(error.message).toBe(
+      'TELEMETRY_EXTENSION_SINK_ENDPOINT must not embed credentials in the URL (got "https://***@otel.example.com"); put them in the Secrets Manager secret named by TELEMETRY_EXTENSION_SINK_HEADERS_SECRET_ARN',
+    );
   });
 });

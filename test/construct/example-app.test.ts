@@ -1,12 +1,12 @@
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
+import { tempDir } from './temp';
 import { EXAMPLE_STACK_NAME, synthExample } from '../example/app';
 
 describe('a sample CDK app using the construct', () => {
   test('synthesizes a template whose function has the layer and the config environment, and the layer asset', () => {
     // GIVEN / WHEN
-    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-out-'));
+    const outdir = tempDir('cdk-out-');
     const assembly = synthExample(outdir, { otlpEndpoint: 'http://127.0.0.1:4318' });
     // THEN
     const template = JSON.parse(fs.readFileSync(path.join(assembly, `${EXAMPLE_STACK_NAME}.template.json`), 'utf8'));

@@ -2,12 +2,14 @@ import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
+import { tempDir } from './temp';
 
 export const HANDLER_DIR = path.join(__dirname, '..', 'fixtures', 'handler');
 
 export function newStack(id = 'TestStack', options: { assetMetadata?: boolean } = {}): Stack {
   // assetMetadata: record asset paths in resource metadata, as `cdk synth` does.
-  const app = new App(options.assetMetadata ? { context: { 'aws:cdk:enable-asset-metadata': true } } : {});
+  const outdir = tempDir('cdk.out-');
+  const app = new App(options.assetMetadata ? { outdir, context: { 'aws:cdk:enable-asset-metadata': true } } : { outdir });
   return new Stack(app, id, { env: { account: '123456789012', region: 'eu-west-1' } });
 }
 

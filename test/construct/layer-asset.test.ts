@@ -7,13 +7,14 @@ import { AddressInfo } from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { FileSystem } from 'aws-cdk-lib';
+import { tempDir } from './temp';
 import { bundleExtension } from '../../projenrc/bundle-extension';
 import { ensureCompiled } from '../support/compiled';
 
 const ROOT = path.join(__dirname, '..', '..');
 
 function tmpdir(prefix: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  return tempDir(prefix);
 }
 
 function listFiles(dir: string): Array<{ file: string; mode: string; sha: string }> {

@@ -1,4 +1,5 @@
 import { Duration, Size } from 'aws-cdk-lib';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { newStack } from './helpers';
 import {
   FlushStrategy,
@@ -101,6 +102,20 @@ describe('every prop is validated at synth with the prop, the value and what is 
       );
     },
   );
+
+  test('a header value with a line break is refused, as the extension would', () => {
+    expect(synthWith({ sink: TelemetrySink.http({ url: 'https://l.example.com', headers: { 'x-a': 'v\r\nx-b: w' } }) })).toThrow(
+      'sink headers: the value of header "x-a" contains a line break or NUL',
+    );
+  });
+
+  test('a headersSecret whose ARN is not a complete secret ARN is refused, as the extension would', () => {
+    const stack = newStack();
+    const secret = secretsmanager.Secret.fromSecretAttributes(stack, 'S', { secretCompleteArn: 'arn:aws:secretsmanager:eu-west-1:1234:secret:x-AbCdEf' });
+    expect(() => new TelemetryExtensionLayer(stack, 'Telemetry', { sink: TelemetrySink.otlp({ endpoint: 'https://o.example.com', headersSecret: secret }) })).toThrow(
+      'sink headersSecret must be a Secrets Manager secret with a complete ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>-<suffix>), got "arn:aws:secretsmanager:eu-west-1:1234:secret:x-AbCdEf" (`headers_secret` in Python)',
+    );
+  });
 
   test('invalid header name', () => {
     expect(synthWith({ sink: TelemetrySink.http({ url: 'https://l.example.com', headers: { 'bad name': 'v' } }) })).toThrow(

@@ -41,7 +41,8 @@ describe('Python wheel', () => {
 
   test('wheel and sdist are built into dist/python', () => {
     expect(path.basename(wheel)).toBe(`cdk_telemetry_extension-${assembly.version}-py3-none-any.whl`);
-    expect(path.basename(sdist)).toBe(`cdk-telemetry-extension-${assembly.version}.tar.gz`);
+    // setuptools 69.3+ normalizes the sdist name as PEP 625 asks (underscores); older ones keep the hyphens.
+    expect(path.basename(sdist)).toMatch(new RegExp(`^cdk[-_]telemetry[-_]extension-${assembly.version.replace(/\./g, '\\.')}\\.tar\\.gz$`));
   });
 
   test('metadata: name, version and dependencies on jsii, constructs and aws-cdk-lib', () => {
@@ -89,4 +90,38 @@ describe('Python wheel', () => {
     expect(listing).toContain('package/lib/layer/telemetry-extension/index.cjs');
     expect(listing).not.toMatch(/extension-src\//);
   });
+
+  test('docstring examples are Python, translated by jsii-rosetta, and no raw {@link} is left', () => {
+    const source = python(
+      'import sys, zipfile; print(zipfile.ZipFile(sys.argv[1]).read("cdk_telemetry_extension/__init__.py").decode())',
+      wheel,
+    );
+    const layerClass = source.slice(source.indexOf('class TelemetryExtensionLayer('));
+    const docstring = layerClass.slice(0, layerClass.indexOf('def __init__'));
+    expect(docstring).toContain('telemetry = TelemetryExtensionLayer(self, "Telemetry",');
+    expect(docstring).toContain('sink=TelemetrySink.otlp(endpoint="https://otel.example.com"),');
+    expect(docstring).toContain('telemetry.attach_to(my_function)');
+    expect(docstring).not.toMatch(/\bconst |new TelemetryExtensionLayer|attachTo\(/);
+    expect(source).toContain('Aspects.of(stack).add(TelemetryAttachAspect(telemetry), priority=AspectPriority.MUTATING)');
+    expect(source).not.toContain('{@link');
+  });
+
+  test("the README's Python example is valid Python and says what rosetta makes of the TypeScript one", () => {
+    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    const block = /## Use it[\s\S]*?```python\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(block).toBeDefined();
+    // Valid Python syntax.
+    python('import sys; compile(sys.argv[1], "README", "exec")', block!);
+    // Every name and keyword argument it uses is what jsii-rosetta writes for the TypeScript example.
+    const tablet = JSON.parse(fs.readFileSync(path.join(ROOT, '.jsii.tabl.json'), 'utf8'));
+    const translated = Object.values(tablet.snippets as Record<string, { translations: { python?: { source: string }; $?: { source: string } } }>)
+      .map((snippet) => snippet.translations)
+      .find((t) => t.$?.source.includes('import * as secretsmanager'))?.python?.source;
+    expect(translated).toBeDefined();
+    const used = new Set([...block!.matchAll(/\b([A-Za-z_]\w*)(?==|\(|\.)|\.(\w+)/g)].map((m) => m[1] ?? m[2]));
+    for (const name of used) {
+      expect({ name, inRosettaTranslation: translated!.includes(name) }).toEqual({ name, inRosettaTranslation: true });
+    }
+  });
 });
+

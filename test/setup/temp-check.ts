@@ -46,6 +46,9 @@ export function leftovers(dir: string): string[] {
 
 /** Global setup: the run's temp folder becomes os.tmpdir() for this process and its children. */
 export function startTempCheck(): string {
+  // Each jest project runs the global setup: the run keeps the folder the first one made.
+  const running = process.env[RUN_TMP];
+  if (running !== undefined) return running;
   const dir = createRunTemp(os.tmpdir());
   process.env[ORIGINAL] = process.env.TMPDIR ?? '';
   process.env[RUN_TMP] = dir;
