@@ -6,8 +6,9 @@
  * invocation (test/bench/PROFILE.md: about 15 % of it). The API is HTTP/1.1 with keep-alive (the
  * AWS examples use `fetch`, which keeps alive). A `next` in flight holds its socket across a
  * freeze as before; a socket idle in the pool may have been closed by the API meanwhile, so a
- * transport error on a reused socket before any answer is retried once at once on a fresh one
- * (as Node's docs advise); a fresh socket's error is reported as it is. Pooled sockets are
+ * transport error on a reused socket before any answer is retried once at once on a new
+ * connection outside the pool (as Node's docs advise; the pool may hold more such sockets); a new
+ * connection's error is reported as it is. Pooled sockets are
  * unref'd by the agent: they never keep the process alive.
  */
 import * as http from 'node:http';
@@ -55,11 +56,12 @@ export async function callApi(req: ApiRequest): Promise<ApiReply> {
     if (!(error instanceof ReusedSocketError)) throw error;
     const left = req.timeoutMs === undefined ? undefined : req.timeoutMs - (Date.now() - started);
     if (left !== undefined && left <= 0) throw error.original;
+    // Not from the pool, which may hold more sockets the API closed meanwhile.
     return attempt(host, port, req, headers, payload, left, false);
   }
 }
 
-/** A transport error on a socket from the pool, before any answer: worth one more try on a fresh socket. */
+/** A transport error on a socket from the pool, before any answer: worth one more try on a new connection. */
 class ReusedSocketError extends Error {
   constructor(readonly original: unknown) {
     super('reused socket failed');
@@ -68,11 +70,11 @@ class ReusedSocketError extends Error {
 
 function attempt(
   host: string, port: number, req: ApiRequest, headers: Record<string, string | number>, payload: Buffer | undefined,
-  timeoutMs: number | undefined, mayRetry = true,
+  timeoutMs: number | undefined, pooled = true,
 ): Promise<ApiReply> {
   return new Promise((resolve, reject) => {
     let answered = false;
-    const request = http.request({ host, port, method: req.method, path: req.path, headers, agent: API_AGENT }, (res) => {
+    const request = http.request({ host, port, method: req.method, path: req.path, headers, agent: pooled ? API_AGENT : false }, (res) => {
       answered = true;
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -90,7 +92,7 @@ function attempt(
     }, timeoutMs);
     request.on('error', (error) => {
       clearTimeout(timer);
-      reject(mayRetry && request.reusedSocket && !answered && !(error instanceof CallTimeout) ? new ReusedSocketError(error) : error);
+      reject(pooled && request.reusedSocket && !answered && !(error instanceof CallTimeout) ? new ReusedSocketError(error) : error);
     });
     request.end(payload);
   });

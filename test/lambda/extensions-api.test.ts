@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { deadRuntimeApi, fakeApi, RESET } from './fake-api';
 import { ExtensionsApiClient, registrationEvents } from '../../extension-src/lambda/extensions-api';
-import { LambdaApiError, splitRuntimeApi } from '../../extension-src/lambda/http';
+import { callApi, LambdaApiError, splitRuntimeApi } from '../../extension-src/lambda/http';
 import { sharedFixtures } from '../support/shared-fixtures';
 
 const FIXTURES = sharedFixtures('extensions-api');
@@ -111,6 +111,20 @@ describe('ExtensionsApiClient', () => {
     await client.register(['INVOKE', 'SHUTDOWN']);
     await expect(client.next()).resolves.toMatchObject({ eventType: 'INVOKE', requestId: '3da1f2dc-3222-475e-9205-e2e6c6318895' });
     expect(api.requests.map((r) => [r.url.split('/').pop(), r.onConnection])).toEqual([['register', 0], ['next', 1], ['next', 0]]);
+  });
+
+  test('the retry goes outside the pool, which may hold more connections dropped meanwhile', async () => {
+    let dropReused = false;
+    const api = await fakeApi((req) => (dropReused && req.onConnection > 0 ? RESET : { status: 200, body: { ok: true } }));
+    close = api.close;
+    const get = () => callApi({ method: 'GET', runtimeApi: api.runtimeApi, path: '/x', timeoutMs: 2000 });
+    await Promise.all([get(), get()]); // two connections in the pool
+    expect(api.requests.map((r) => r.onConnection)).toEqual([0, 0]);
+    dropReused = true;
+    await expect(get()).resolves.toMatchObject({ status: 200 });
+    await expect(get()).resolves.toMatchObject({ status: 200 });
+    // each call: one pooled connection dropped, then a new one answers
+    expect(api.requests.slice(2).map((r) => r.onConnection)).toEqual([1, 0, 1, 0]);
   });
 
   test('a reused connection is retried once only, and a fresh one not at all', async () => {
