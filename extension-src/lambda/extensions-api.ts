@@ -115,7 +115,7 @@ export class ExtensionsApiClient {
   }
 
   /**
-   * Wait for the next event. No timeout: the call stays open across freezes; keep-alive is off.
+   * Wait for the next event. No timeout: the call stays open across freezes (on a kept-alive socket, see ./http.ts).
    * @throws LambdaApiError on an error answer, a broken connection or an event it cannot read.
    */
   async next(): Promise<ExtensionEvent> {

@@ -151,7 +151,7 @@ export async function benchCpu(ctx: BenchContext, extraEnv?: Readonly<Record<str
     subject: inv.subject,
     floor: inv.floor,
     goal: { text: `p50<=${CPU_INVOCATION_GOAL_RATIO}x floor`, met: inv.subject.p50 <= CPU_INVOCATION_GOAL_RATIO * inv.floor.p50 },
-    note: `CPU ms per invocation (INVOKE, platform.start, 3 log lines, runtimeDone, report, next), per block of ${blockSize}, export included; defaults, platform+function, OTLP; ${inv.sinkRequests} sink requests${gapMs > 0 ? `; ${gapMs} ms between invocations` : ''}`,
+    note: `CPU ms per invocation (INVOKE, platform.start, 3 log lines, runtimeDone, report, next), per block of ${blockSize}, export included; defaults, platform+function, OTLP; ${inv.sinkRequests} sink requests; floor: node:http + JSON.parse, keep-alive to the API like the layer${gapMs > 0 ? `; ${gapMs} ms between invocations` : ''}`,
   });
 
   ctx.log(`cpu: per log event, ${runs} runs of ${runBatches} x ${BATCH_EVENTS} function log events`);

@@ -2,7 +2,7 @@
  * 1. Init: spawn of the launcher -> its first `event/next`, including register, listener start
  * and subscribe. Floor: floors/floor-extension.cjs (register + listen + subscribe + next with
  * node:http and nothing else) on the same Node.js. Subjects and floor alternate, one process at
- * a time, so both see the same machine load. Goal: p50 <= floor p50 + 15 ms.
+ * a time, so both see the same machine load. Goal (issue 12): p50 <= 1.25 x the floor's p50.
  *
  * `.register` rows: spawn -> `register` (Lambda starts the runtime once every extension has
  * registered). With a bundled Node.js 22 layer, the launcher's V8 compile cache
@@ -18,7 +18,8 @@ import { Session, type ExtensionSettings, type InitTimes } from './session';
 import { SinkServer } from './sink-server';
 import { summarize } from './stats';
 
-export const INIT_GOAL_MS = 15;
+/** Issue 12: spawn to first `next` p50 <= 1.25 x the floor's (it was floor + 15 ms before). */
+export const INIT_GOAL_RATIO = 1.25;
 
 interface Variant {
   readonly id: string;
@@ -107,7 +108,7 @@ export async function benchInit(ctx: BenchContext): Promise<BenchRow[]> {
       unit: 'ms',
       subject,
       floor: floorSummary,
-      goal: { text: `p50<=floor+${INIT_GOAL_MS}ms`, met: subject.p50 <= floorSummary.p50 + INIT_GOAL_MS },
+      goal: { text: `p50<=${INIT_GOAL_RATIO}x floor`, met: subject.p50 <= INIT_GOAL_RATIO * floorSummary.p50 },
       note: `p50 ms from spawn: ${phases(own)}; floor: ${phases(floor)}`,
     }, {
       id: `${v.id}.register`,

@@ -24,6 +24,8 @@ import { DEFAULT_CHUNK_SIZE } from '../../extension-src/pipeline/export-loop';
 import { LIMITS } from '../../lib/config/contract';
 
 export const IDLE_GOAL_BYTES = 10_000_000;
+/** Issue 12: RSS after 100k events and during a sink outage <= the idle floor + 15 MiB. */
+export const BUSY_GOAL_MIB = 15;
 export const OUTAGE_EXTRA_DELIVERIES = 90;
 const SETTLE_MS = 300;
 const MIB = 1024 * 1024;
@@ -108,7 +110,16 @@ async function memoryUnder(ctx: BenchContext, limit: CpuCap): Promise<BenchRow[]
       await arrived;
       await sleep(SETTLE_MS);
       rows.push(
-        { id: 'memory.after-100k', bench: 'memory', cap, unit: 'MiB', subject: mib([session.proc.rssBytes()]), floor, note: `${deliveries * 1000} events delivered to the OTLP receiver` },
+        {
+          id: 'memory.after-100k',
+          bench: 'memory',
+          cap,
+          unit: 'MiB',
+          subject: mib([session.proc.rssBytes()]),
+          floor,
+          goal: busyGoal(session.proc.rssBytes() / MIB, floor.p50),
+          note: `${deliveries * 1000} events delivered to the OTLP receiver, read ${SETTLE_MS} ms after the last export`,
+        },
         { id: 'memory.after-100k.peak', bench: 'memory', cap, unit: 'MiB', subject: mib([session.proc.peakRssBytes()]), floor },
       );
     } finally {
@@ -117,11 +128,15 @@ async function memoryUnder(ctx: BenchContext, limit: CpuCap): Promise<BenchRow[]
   } finally {
     await sink.close();
   }
-  rows.push(...(await outage(ctx, limit)));
+  rows.push(...(await outage(ctx, limit, rows[0].floor!)));
   return rows;
 }
 
-async function outage(ctx: BenchContext, limit: CpuCap): Promise<BenchRow[]> {
+function busyGoal(rssMiB: number, floorMiB: number): NonNullable<BenchRow['goal']> {
+  return { text: `<=floor+${BUSY_GOAL_MIB}MiB`, met: rssMiB <= floorMiB + BUSY_GOAL_MIB };
+}
+
+async function outage(ctx: BenchContext, limit: CpuCap, floor: Summary): Promise<BenchRow[]> {
   ctx.log('memory: sink outage');
   const cap = limit.label;
   const sink = await SinkServer.start({ mode: 'fail' });
@@ -146,6 +161,7 @@ async function outage(ctx: BenchContext, limit: CpuCap): Promise<BenchRow[]> {
     const bytesPerEvent = batches[0].length / 1000;
     const limitByBytes = Math.ceil(LIMITS.queueMaxBytes.default / bytesPerEvent) + 2 * DEFAULT_CHUNK_SIZE;
     const acceptedLimit = Math.min(limitItems, limitByBytes);
+    const rss = mib([...beforeFull, ...afterFull]);
     return [
       {
         id: 'memory.outage.accepted',
@@ -156,7 +172,16 @@ async function outage(ctx: BenchContext, limit: CpuCap): Promise<BenchRow[]> {
         goal: { text: '<=queue cap+1 chunk', met: accepted <= acceptedLimit },
         note: `queue cap ${LIMITS.queueMaxItems.default} events / ${LIMITS.queueMaxBytes.default / MIB} MiB (about ${Math.floor(LIMITS.queueMaxBytes.default / bytesPerEvent)} of these events) + ${DEFAULT_CHUNK_SIZE} in flight; then ${refused} deliveries refused (503)`,
       },
-      { id: 'memory.outage.rss', bench: 'memory', cap, unit: 'MiB', subject: mib([...beforeFull, ...afterFull]), note: 'RSS after every delivery, until the queue was full and while it refused' },
+      {
+        id: 'memory.outage.rss',
+        bench: 'memory',
+        cap,
+        unit: 'MiB',
+        subject: rss,
+        floor,
+        goal: { text: `max<=floor+${BUSY_GOAL_MIB}MiB`, met: rss.max <= floor.p50 + BUSY_GOAL_MIB },
+        note: 'RSS after every delivery, until the queue was full and while it refused; floor: the idle node:http server',
+      },
       {
         id: 'memory.outage.growth',
         bench: 'memory',

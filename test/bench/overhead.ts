@@ -14,7 +14,9 @@
  * measured invocations many times.
  * Floor: floors/floor-extension.cjs, which calls `next` as soon as INVOKE arrives: one loopback
  * round trip. Goal for `adaptive` (frequent) and `continuously`: p50 <= 1 ms, p99 <= 5 ms, at
- * either sink latency. `end-of-invocation` waits for runtimeDone and a flush by design.
+ * either sink latency; under the 7 % CPU cap (issue 12) p50 <= floor + 2 ms, p99 <= floor + 10 ms.
+ * `end-of-invocation` waits for runtimeDone and a flush by design; with a local collector (sink
+ * 0 ms) its p50 goal is 10 ms (issue 12).
  */
 import { randomUUID } from 'node:crypto';
 import { invocationDelivery } from './batches';
@@ -28,6 +30,10 @@ export const WARMUP = 20;
 export const FLUSH_INTERVAL_MS = 100;
 export const CAPPED_GAP_MS = 50;
 export const OVERHEAD_GOAL = { p50: 1, p99: 5 } as const;
+/** Issue 12, at 7 % CPU: adaptive / continuously p50 <= floor + 2 ms, p99 <= floor + 10 ms. */
+export const CAPPED_OVERHEAD_GOAL = { p50: 2, p99: 10 } as const;
+/** Issue 12: end-of-invocation with a local collector (sink 0 ms), p50 <= 10 ms. */
+export const END_OF_INVOCATION_GOAL_MS = 10;
 
 type Strategy = NonNullable<ExtensionSettings['strategy']>;
 
@@ -112,7 +118,7 @@ export async function benchOverhead(ctx: BenchContext): Promise<BenchRow[]> {
         unit: 'ms',
         subject,
         floor: floorSummary,
-        goal: goalFor(strategy, subject),
+        goal: goalFor(strategy, latencyMs, subject, floorSummary, ctx.cap.method !== 'none'),
         note: `CPU ${run.cpuMsPerInvocation.toFixed(2)} ms/invocation (floor ${floor.cpuMsPerInvocation.toFixed(2)}); ${sink.requests} sink requests${gapMs > 0 ? `; ${gapMs} ms between invocations` : ''}`,
       });
     }
@@ -120,7 +126,15 @@ export async function benchOverhead(ctx: BenchContext): Promise<BenchRow[]> {
   return rows;
 }
 
-function goalFor(strategy: Strategy, s: Summary): BenchRow['goal'] {
+function goalFor(strategy: Strategy, latencyMs: number, s: Summary, floor: Summary, capped: boolean): BenchRow['goal'] {
+  if (strategy === 'end-of-invocation') {
+    if (latencyMs > 0) return undefined;
+    return { text: `p50<=${END_OF_INVOCATION_GOAL_MS}ms`, met: s.p50 <= END_OF_INVOCATION_GOAL_MS };
+  }
   if (strategy !== 'adaptive' && strategy !== 'continuously') return undefined;
+  if (capped) {
+    const g = CAPPED_OVERHEAD_GOAL;
+    return { text: `p50<=floor+${g.p50}ms,p99<=floor+${g.p99}ms`, met: s.p50 <= floor.p50 + g.p50 && s.p99 <= floor.p99 + g.p99 };
+  }
   return { text: `p50<=${OVERHEAD_GOAL.p50}ms,p99<=${OVERHEAD_GOAL.p99}ms`, met: s.p50 <= OVERHEAD_GOAL.p50 && s.p99 <= OVERHEAD_GOAL.p99 };
 }

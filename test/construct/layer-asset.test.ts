@@ -72,7 +72,7 @@ describe('the layer asset', () => {
 });
 
 /** What the launcher passes to Node.js with the default queue (see the launcher). */
-const HEAP_FLAGS_DEFAULT = '--max-old-space-size=64 --max-semi-space-size=1';
+const HEAP_FLAGS_DEFAULT = '--expose-gc --max-old-space-size=64 --max-semi-space-size=1';
 
 describe('the launcher', () => {
   let layer: string;
@@ -108,13 +108,19 @@ describe('the launcher', () => {
   });
 
   test.each([
-    [{}, '--max-old-space-size=64 --max-semi-space-size=1'],
-    [{ TELEMETRY_EXTENSION_QUEUE_MAX_BYTES: '16777216' }, '--max-old-space-size=112 --max-semi-space-size=1'],
-    [{ TELEMETRY_EXTENSION_QUEUE_MAX_BYTES: '1024' }, '--max-old-space-size=48 --max-semi-space-size=1'],
-    [{ TELEMETRY_EXTENSION_QUEUE_MAX_BYTES: 'bogus' }, '--max-old-space-size=64 --max-semi-space-size=1'],
+    [{}, '--expose-gc --max-old-space-size=64 --max-semi-space-size=1'],
+    [{ TELEMETRY_EXTENSION_QUEUE_MAX_BYTES: '16777216' }, '--expose-gc --max-old-space-size=112 --max-semi-space-size=1'],
+    [{ TELEMETRY_EXTENSION_QUEUE_MAX_BYTES: '1024' }, '--expose-gc --max-old-space-size=48 --max-semi-space-size=1'],
+    [{ TELEMETRY_EXTENSION_QUEUE_MAX_BYTES: 'bogus' }, '--expose-gc --max-old-space-size=64 --max-semi-space-size=1'],
   ])('caps the heap from the queue size %p', (env, flags) => {
     fakeNode(bin);
     expect(launch(`${bin}:/usr/bin:/bin`, env).stdout.trim()).toBe(`node=${bin}/node args=${flags} ${layer}/telemetry-extension/index.cjs`);
+  });
+
+  test('one malloc arena (MALLOC_ARENA_MAX=1), whatever the environment had', () => {
+    const dir = tmpdir('bin-env-');
+    fs.writeFileSync(path.join(dir, 'node'), '#!/bin/sh\necho "MALLOC_ARENA_MAX=$MALLOC_ARENA_MAX"\n', { mode: 0o755 });
+    expect(launch(`${dir}:/usr/bin:/bin`, { MALLOC_ARENA_MAX: '8' }).stdout.trim()).toBe('MALLOC_ARENA_MAX=1');
   });
 
   test('prefers a Node.js binary bundled in the layer', () => {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { deadRuntimeApi, fakeApi } from './fake-api';
+import { deadRuntimeApi, fakeApi, RESET } from './fake-api';
 import { ExtensionsApiClient, registrationEvents } from '../../extension-src/lambda/extensions-api';
-import { LambdaApiError, splitRuntimeApi } from '../../extension-src/lambda/http';
+import { callApi, LambdaApiError, splitRuntimeApi } from '../../extension-src/lambda/http';
 import { sharedFixtures } from '../support/shared-fixtures';
 
 const FIXTURES = sharedFixtures('extensions-api');
@@ -77,7 +77,7 @@ describe('ExtensionsApiClient', () => {
     expect((error as Error).message).toMatch(new RegExp(`^register failed: cannot reach the Lambda API at ${runtimeApi}: .*ECONNREFUSED`));
   });
 
-  test('next sends the identifier without keep-alive and reads INVOKE and SHUTDOWN', async () => {
+  test('next sends the identifier on a kept-alive connection and reads INVOKE and SHUTDOWN', async () => {
     const answers = [
       { status: 200, headers: { 'Lambda-Extension-Identifier': ID }, body: {} },
       { status: 200, body: invokeEvent },
@@ -93,7 +93,52 @@ describe('ExtensionsApiClient', () => {
     expect(nextRequest.method).toBe('GET');
     expect(nextRequest.url).toBe('/2020-01-01/extension/event/next');
     expect(nextRequest.headers['lambda-extension-identifier']).toBe(ID);
-    expect(nextRequest.headers.connection).toBe('close');
+    expect(nextRequest.headers.connection).toBe('keep-alive');
+    // register, next, next: one connection, no TCP connect per `next`
+    expect(api.requests.map((r) => r.onConnection)).toEqual([0, 1, 2]);
+    expect(new Set(api.requests.map((r) => r.clientPort)).size).toBe(1);
+  });
+
+  test('a kept-alive connection dropped meanwhile (as across a freeze): next is sent once more on a fresh one', async () => {
+    const api = await fakeApi((req) => {
+      if (req.url.endsWith('/register')) return { status: 200, headers: { 'Lambda-Extension-Identifier': ID } };
+      // the pooled connection was closed by the peer: the request reaches nobody who answers
+      if (req.onConnection > 0) return RESET;
+      return { status: 200, body: invokeEvent };
+    });
+    close = api.close;
+    const client = new ExtensionsApiClient({ runtimeApi: api.runtimeApi });
+    await client.register(['INVOKE', 'SHUTDOWN']);
+    await expect(client.next()).resolves.toMatchObject({ eventType: 'INVOKE', requestId: '3da1f2dc-3222-475e-9205-e2e6c6318895' });
+    expect(api.requests.map((r) => [r.url.split('/').pop(), r.onConnection])).toEqual([['register', 0], ['next', 1], ['next', 0]]);
+  });
+
+  test('the retry goes outside the pool, which may hold more connections dropped meanwhile', async () => {
+    let dropReused = false;
+    const api = await fakeApi((req) => (dropReused && req.onConnection > 0 ? RESET : { status: 200, body: { ok: true } }));
+    close = api.close;
+    const get = () => callApi({ method: 'GET', runtimeApi: api.runtimeApi, path: '/x', timeoutMs: 2000 });
+    await Promise.all([get(), get()]); // two connections in the pool
+    expect(api.requests.map((r) => r.onConnection)).toEqual([0, 0]);
+    dropReused = true;
+    await expect(get()).resolves.toMatchObject({ status: 200 });
+    await expect(get()).resolves.toMatchObject({ status: 200 });
+    // each call: one pooled connection dropped, then a new one answers
+    expect(api.requests.slice(2).map((r) => r.onConnection)).toEqual([1, 0, 1, 0]);
+  });
+
+  test('a reused connection is retried once only, and a fresh one not at all', async () => {
+    let allow = 1;
+    const api = await fakeApi(() => (allow-- > 0 ? { status: 200, headers: { 'Lambda-Extension-Identifier': ID } } : RESET));
+    close = api.close;
+    const client = new ExtensionsApiClient({ runtimeApi: api.runtimeApi });
+    await client.register(['INVOKE', 'SHUTDOWN']);
+    const error = await client.next().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LambdaApiError);
+    expect((error as LambdaApiError).status).toBeUndefined();
+    expect((error as Error).message).toMatch(/^event\/next failed: cannot reach the Lambda API at .*(socket hang up|ECONNRESET)/);
+    // register, then next on the kept connection (dropped), then once on a fresh one (dropped): no third try
+    expect(api.requests.map((r) => r.onConnection)).toEqual([0, 1, 0]);
   });
 
   test('next has no client timeout: it outlives a call that timed out meanwhile', async () => {

@@ -30,6 +30,13 @@ describe('HttpTransport against a local receiver', () => {
     expect(req.body).toEqual({ hello: 'world'.repeat(100) });
   });
 
+  test('gzip at level 2 (the least CPU per byte saved, test/bench/gzip-levels.ts)', async () => {
+    const text = JSON.stringify({ hello: 'world'.repeat(100), n: [...Array(200).keys()] });
+    const body = await new HttpTransport({ headers: {}, compression: 'gzip' }).prepare(text, 'application/json');
+    expect(Buffer.from(body.bytes)).toEqual(zlib.gzipSync(text, { level: 2 }));
+    expect(Buffer.from(body.bytes)).not.toEqual(zlib.gzipSync(text));
+  });
+
   test('gzip off: identity body', async () => {
     transport = new HttpTransport({ headers: {}, compression: 'none' });
     const body = await transport.prepare('{"a":1}', 'application/json');

@@ -4,6 +4,8 @@
  * Register (while `sandbox.localdomain` is looked up, as the real one must), listen, subscribe,
  * then `next` in a loop: INVOKE -> `next` at once; SHUTDOWN -> exit. The listener reads each
  * body, JSON.parses it and answers 200 (400 if it is not JSON). No validation, no queue, no sink.
+ * Calls to the API go over kept-alive connections, as the extension's do (extension-src/lambda/http.ts):
+ * without it, each `next` would cost the floor a TCP connect the extension no longer pays.
  *
  * Env: AWS_LAMBDA_RUNTIME_API; FLOOR_PORT (listener port, default 0 = any).
  */
@@ -11,11 +13,12 @@ const http = require('node:http');
 const dns = require('node:dns');
 
 const [apiHost, apiPort] = process.env.AWS_LAMBDA_RUNTIME_API.split(':');
+const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
 
 function call(method, path, headers, body) {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    const req = http.request({ host: apiHost, port: Number(apiPort), method, path, headers, agent: false }, (res) => {
+    const req = http.request({ host: apiHost, port: Number(apiPort), method, path, headers, agent }, (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
