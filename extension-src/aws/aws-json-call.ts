@@ -15,8 +15,8 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import type { CredentialsSource } from './credentials';
 import { createSigV4Signer } from './sigv4-signer';
-import type { AttemptResult } from '../delivery/transport';
 import { withRetry, type RetryClock, type RetryPolicy } from '../delivery/retry';
+import type { AttemptResult } from '../delivery/transport';
 
 export const MAX_RESPONSE_BYTES = 1024 * 1024;
 

@@ -8,8 +8,8 @@
 import { callAwsJson } from './aws-json-call';
 import { dnsSuffix } from './cloudwatch-endpoints';
 import type { CredentialsSource } from './credentials';
-import { SinkInitError } from '../sinks/errors';
 import type { RetryClock } from '../delivery/retry';
+import { SinkInitError } from '../sinks/errors';
 
 export interface EnsureLogStreamOptions {
   readonly region: string;

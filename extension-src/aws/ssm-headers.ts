@@ -17,8 +17,8 @@ import { callAwsJson } from './aws-json-call';
 import { dnsSuffix } from './cloudwatch-endpoints';
 import { credentialsFromEnv, type CredentialsSource } from './credentials';
 import { parseHeaderMap } from './header-map';
-import { SinkInitError } from '../sinks/errors';
 import type { RetryClock } from '../delivery/retry';
+import { SinkInitError } from '../sinks/errors';
 
 export interface ParameterHeadersOptions {
   readonly env: NodeJS.ProcessEnv;

@@ -137,7 +137,10 @@ for (const [sinkName, sink, sinkConfig] of SINKS) {
           props: { ...listenerProps, sink: sink(stack), flushStrategy },
           // The OTLP sink brings the OTLP receiver for the function's own telemetry by default.
           expected: {
-            configured: true, ...listenerConfig, flush: flushConfig, sink: sinkConfig,
+            configured: true,
+            ...listenerConfig,
+            flush: flushConfig,
+            sink: sinkConfig,
             ...(sinkConfig.kind === 'otlp' ? { receiverPort: LIMITS.otlpReceiverPort.default } : {}),
           },
         }),

@@ -16,6 +16,7 @@
  * alone, and the demo says so.
  */
 import { invocationTrace, isPlatformSpan, renderWaterfall } from './waterfall';
+import { OtlpReceiver } from '../../lib';
 import { runExample, type ExampleRun } from '../e2e/harness';
 import { freePort } from '../support/free-port';
 import type { DecodedLog, DecodedSpan } from '../support/otlp-receiver';
@@ -97,16 +98,10 @@ function waterfalls(run: ExampleRun, requestIds: string[]): string[] {
 
 async function main(): Promise<void> {
   progress('synthesizing the example CDK app and starting a local OTLP receiver');
-  // The function's SDK exports to the extension's receiver; every sandbox shares the host here,
-  // so the receiver gets a free port (in Lambda, attachTo's defaults do).
+  // The function's SDK exports to the extension's receiver, as attachTo configures it; every
+  // sandbox shares the host here, so the receiver gets a free port (in Lambda, 4318 is the default).
   const receiverPort = await freePort();
-  const run = await runExample({
-    env: {
-      TELEMETRY_EXTENSION_OTLP_RECEIVER_PORT: String(receiverPort),
-      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${receiverPort}`,
-      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
-    },
-  });
+  const run = await runExample({ stack: () => ({ otlpReceiver: OtlpReceiver.http({ port: receiverPort }) }) });
   progress(`receiver on ${run.receiver.url}; layer from ${run.fn.layers[0].assetDir}`);
   progress(`emulator started: ${run.fn.runtime}, ${run.fn.memorySizeMB} MB, ${run.fn.timeoutSeconds} s timeout; init ${run.emulator.inits[0].status}`);
   const requestIds: string[] = [];

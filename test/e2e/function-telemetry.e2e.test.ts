@@ -12,7 +12,7 @@ import * as zlib from 'zlib';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as protobuf from 'protobufjs';
-import { NodeJsSource, TelemetryExtensionLayer, TelemetryQueueLimits, TelemetrySink, TelemetryType } from '../../lib';
+import { NodeJsSource, OtlpReceiver as LayerOtlpReceiver, TelemetryExtensionLayer, TelemetryQueueLimits, TelemetrySink, TelemetryType } from '../../lib';
 import { readCdkFunction } from '../emulator/cdk-out';
 import { LambdaEmulator } from '../emulator/emulator';
 import { decodeStatus, post } from '../receiver/helpers';
@@ -68,20 +68,15 @@ async function runFunction(options: RunOptions): Promise<FunctionRun> {
         code: lambda.Code.fromAsset(code.dir),
         memorySize: 128,
         timeout: Duration.seconds(20),
-        environment: {
-          // until the construct sets it: attachTo will set the SDK's endpoint and protocol, and the
-          // receiver port (OtlpReceiver.http(), 4318 by default with an OTLP sink; here a free port,
-          // as every sandbox has its own network in Lambda but here all runs share the host).
-          OTEL_EXPORTER_OTLP_ENDPOINT: `http://localhost:${receiverPort}`,
-          OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
-          TELEMETRY_EXTENSION_OTLP_RECEIVER_PORT: String(receiverPort),
-          OTEL_SERVICE_NAME: FUNCTION_SERVICE,
-        },
+        environment: { OTEL_SERVICE_NAME: FUNCTION_SERVICE },
       });
       new TelemetryExtensionLayer(stack, 'Telemetry', {
         sink: TelemetrySink.otlp({ endpoint: collector.url, serviceName: PLATFORM_SERVICE }),
         types: [TelemetryType.PLATFORM, TelemetryType.FUNCTION],
         port: await freePort(),
+        // attachTo sets the receiver port and the SDK's endpoint and protocol; a free port here, as
+        // every sandbox has its own network in Lambda but here all runs share the host (4318 there).
+        otlpReceiver: LayerOtlpReceiver.http({ port: receiverPort }),
         queue: options.queue,
         nodeJs: python ? NodeJsSource.bundled() : undefined,
       }).attachTo(fn);

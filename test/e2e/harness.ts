@@ -6,6 +6,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { OtlpReceiver as LayerOtlpReceiver } from '../../lib';
 import { readCdkFunction, type CdkFunctionInfo } from '../emulator/cdk-out';
 import { LambdaEmulator, type EmulatorOptions } from '../emulator/emulator';
 import { EXAMPLE_FUNCTION_ID, EXAMPLE_STACK_NAME, ExampleStackProps, synthExample } from '../example/app';
@@ -44,7 +45,11 @@ export async function runExample(options: ExampleRunOptions = {}): Promise<Examp
   try {
     // Every sandbox in Lambda has its own network; here all share the host: the layer's `port`
     // prop gets a free port per run, so what runs is the environment attachTo writes.
-    const props: ExampleStackProps = { otlpEndpoint: receiver.url, port: await freePort(), ...options.stack?.(receiver.url) };
+    // The OTLP receiver is off unless a test asks for one (then on a free port, as `port`): the
+    // platform's view alone, as for an uninstrumented function.
+    const props: ExampleStackProps = {
+      otlpEndpoint: receiver.url, port: await freePort(), otlpReceiver: LayerOtlpReceiver.disabled(), ...options.stack?.(receiver.url),
+    };
     const assemblyDir = synthIn(options.appDir, () => synthExample(path.join(runDir, 'cdk.out'), props));
     const fn = readCdkFunction(assemblyDir, EXAMPLE_STACK_NAME, undefined);
     if (!fn.logicalId.startsWith(EXAMPLE_FUNCTION_ID)) throw new Error(`unexpected function ${fn.logicalId}`);

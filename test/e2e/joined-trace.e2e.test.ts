@@ -11,6 +11,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { runExample, type ExampleRun } from './harness';
+import { OtlpReceiver } from '../../lib';
 import { invocationTrace, isPlatformSpan } from '../demo/waterfall';
 import { freePort } from '../support/free-port';
 import { pythonOtlpFunction } from '../support/function-fixtures';
@@ -65,14 +66,10 @@ function tree(spans: readonly DecodedSpan[], rootParent: string | undefined): Re
 
 const PLATFORM = 'platform:telemetry-example';
 
-/** The function's SDK exports to the extension's receiver, on a free port (the host is shared here). */
-async function receiverEnv(): Promise<Record<string, string>> {
-  const receiverPort = await freePort();
-  return {
-    TELEMETRY_EXTENSION_OTLP_RECEIVER_PORT: String(receiverPort),
-    OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${receiverPort}`,
-    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
-  };
+/** The function's SDK exports to the extension's receiver as attachTo sets it, on a free port (the host is shared here). */
+async function withReceiver(): Promise<() => { otlpReceiver: OtlpReceiver }> {
+  const port = await freePort();
+  return () => ({ otlpReceiver: OtlpReceiver.http({ port }) });
 }
 
 describe('an instrumented invocation is one trace with the platform spans in it', () => {
@@ -80,7 +77,7 @@ describe('an instrumented invocation is one trace with the platform spans in it'
   const done: Done[] = [];
 
   beforeAll(async () => {
-    run = await runExample({ env: await receiverEnv() });
+    run = await runExample({ stack: await withReceiver() });
     for (const step of STEPS) {
       const xray = step.xray ? xrayHeader() : undefined;
       const result = await run.emulator.invoke({ action: step.action }, { traceHeader: xray?.header });
@@ -161,7 +158,7 @@ describe('a Python function (official opentelemetry-proto classes) is joined the
 
   beforeAll(async () => {
     const fn = pythonOtlpFunction();
-    run = await runExample({ env: await receiverEnv(), emulator: { handlerDir: fn.dir, handler: fn.handler, runtimeCommand: fn.runtimeCommand } });
+    run = await runExample({ stack: await withReceiver(), emulator: { handlerDir: fn.dir, handler: fn.handler, runtimeCommand: fn.runtimeCommand } });
     const steps: Array<Step & { event: object }> = [
       { name: 'cold success', action: 'ok', xray: false, event: {} },
       { name: 'warm success, X-Ray', action: 'ok', xray: true, event: {} },

@@ -7,7 +7,7 @@ import { App, DockerImage, Duration, Stack, StackProps } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import * as esbuild from 'esbuild';
-import { FlushStrategy, NodeJsSource, TelemetryExtensionLayer, TelemetryQueueLimits, TelemetrySink, TelemetryType } from '../../lib';
+import { FlushStrategy, NodeJsSource, OtlpReceiver, TelemetryExtensionLayer, TelemetryQueueLimits, TelemetrySink, TelemetryType } from '../../lib';
 
 export interface ExampleStackProps extends StackProps {
   /** OTLP/HTTP base endpoint (the default sink). */
@@ -25,6 +25,12 @@ export interface ExampleStackProps extends StackProps {
    * @default 4243 (the layer's default)
    */
   readonly port?: number;
+  /**
+   * The extension's OTLP receiver for the function's own telemetry (the layer's `otlpReceiver`
+   * prop): the example function exports its spans there when `attachTo` points it at one.
+   * @default - the layer's default (`OtlpReceiver.http()` on 4318 with the OTLP sink)
+   */
+  readonly otlpReceiver?: OtlpReceiver;
 }
 
 export const EXAMPLE_STACK_NAME = 'TelemetryExample';
@@ -51,6 +57,7 @@ export class ExampleStack extends Stack {
       queue: props.queue,
       nodeJs: props.nodeJs,
       port: props.port,
+      otlpReceiver: props.otlpReceiver,
     });
     this.telemetry.attachTo(this.fn);
   }

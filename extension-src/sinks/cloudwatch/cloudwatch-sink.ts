@@ -25,8 +25,8 @@ import {
   ProtobufMetricsSerializer,
   ProtobufTraceSerializer,
 } from '@opentelemetry/otlp-transformer';
-import { logStreamName } from './log-stream-name';
 import { AnswerReport, type PartialSuccessReader } from './answer-report';
+import { logStreamName } from './log-stream-name';
 import type { CloudWatchSignalName } from '../../../lib/config/contract';
 import { cloudWatchOtlpUrl, SIGNING_NAME } from '../../aws/cloudwatch-endpoints';
 import { envCredentialsSource, type CredentialsSource } from '../../aws/credentials';
