@@ -10,7 +10,8 @@
  *   `metrics.durationMs`). Without a runtimeDone (managed instances, timeouts) `platform.report`
  *   closes it. Span status is ERROR with `errorType` as message unless the status is `success`.
  *   `faas.coldstart` is true for the first invocation this process sees, unless it was
- *   pre-initialised by provisioned concurrency. `faas.trigger` is never set: no Telemetry API
+ *   pre-initialised (provisioned concurrency, managed instances); after a SnapStart restore the
+ *   first invocation is the cold start again. `faas.trigger` is never set: no Telemetry API
  *   event says what invoked the function.
  * - With an X-Ray header in `tracing.value`, spans join that trace (trace id = the Root's hex
  *   digits, parent = `Parent`); otherwise ids are random. Span ids are always our own.
@@ -182,7 +183,10 @@ export class OtlpConverter {
     switch (event.type) {
       case 'platform.initStart':
         this.phases.started('init', event.timeMs, event.record);
-        if (event.record.initializationType === 'provisioned-concurrency') this.coldStartPending = false;
+        // Provisioned concurrency and managed instances initialise before any traffic: no invocation waits for it.
+        if (event.record.initializationType === 'provisioned-concurrency' || event.record.initializationType === 'lambda-managed-instances') {
+          this.coldStartPending = false;
+        }
         return NO_SIGNALS;
       case 'platform.initRuntimeDone':
         this.phases.runtimeDone('init', event.record);
@@ -194,6 +198,9 @@ export class OtlpConverter {
         return signalsOf(this.phases.finish(state, durationMs, event.timeMs, this.coldOpenInvocation(), out.spans), true);
       }
       case 'platform.restoreStart':
+        // Every environment restored from one snapshot starts with the same process state: ids
+        // must come from random bytes drawn after the restore, not from the snapshot's pool.
+        this.ids.reseed?.();
         this.phases.started('restore', event.timeMs);
         this.coldStartPending = true;
         return NO_SIGNALS;

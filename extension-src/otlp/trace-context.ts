@@ -46,6 +46,8 @@ export function parseXRayHeader(value: string | undefined): XRayContext | undefi
 export interface IdGenerator {
   traceId(): string;
   spanId(): string;
+  /** Forget any random bytes drawn before (a SnapStart restore: they are the snapshot's). */
+  reseed?(): void;
 }
 
 /** node:crypto's randomBytes, loaded at the first call (not at init: it takes a few ms to load). */
@@ -74,6 +76,11 @@ export class RandomIds implements IdGenerator {
 
   spanId(): string {
     return this.nonZeroHex(8);
+  }
+
+  reseed(): void {
+    this.pool = Buffer.alloc(0);
+    this.offset = 0;
   }
 
   private nonZeroHex(bytes: number): string {

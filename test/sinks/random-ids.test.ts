@@ -31,4 +31,14 @@ describe('RandomIds (pooled random bytes)', () => {
     expect(a.spanId()).toBe('11'.repeat(8));
     expect(draws).toEqual([0x11, 0x22]);
   });
+
+  test('reseed draws a new pool (after a SnapStart restore, ids never come from the snapshot\'s bytes)', () => {
+    let byte = 0x11;
+    const ids = new RandomIds((size) => Buffer.alloc(size, byte));
+    expect(ids.spanId()).toBe('11'.repeat(8));
+    byte = 0x22;
+    expect(ids.spanId()).toBe('11'.repeat(8)); // the pool is not used up
+    ids.reseed();
+    expect(ids.spanId()).toBe('22'.repeat(8));
+  });
 });

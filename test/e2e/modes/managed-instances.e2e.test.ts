@@ -74,6 +74,13 @@ describe('managed instances: seven interleaved invocations, SHUTDOWN while one r
     });
   });
 
+  test('no invocation is a cold start: the environment was initialised before it took traffic', () => {
+    const spans = serverSpans(run.receiver);
+    for (const r of results) expect(spans.get(r.requestId)!.attributes['faas.coldstart']).toBe(false);
+    const coldstarts = run.receiver.metrics().filter((m) => m.name === 'faas.coldstarts').flatMap((m) => m.dataPoints);
+    expect(coldstarts.reduce((n, p) => n + (p.value ?? 0), 0)).toBe(0);
+  });
+
   test('each report\'s figures become invoke-duration points: seven in all', () => {
     const points = run.receiver.metrics().filter((m) => m.name === 'faas.invoke_duration').flatMap((m) => m.dataPoints);
     expect(points.reduce((n, p) => n + (p.count ?? 0), 0)).toBe(7);
