@@ -175,7 +175,9 @@ export class ExportLoop {
         const chunk = this.queue.take(Math.min(this.chunkSize, needed));
         if (chunk.length === 0) break; // only abandon() empties the queue under a waiter, and it settles them
         this.taken += chunk.length;
-        await this.exportChunk(chunk, deadline);
+        // The last chunk a blocking flush (before a freeze, or SHUTDOWN) waits for: final.
+        const final = this.waiters.some((w) => w.deadline !== undefined && w.target <= this.taken);
+        await this.exportChunk(chunk, deadline, final);
         this.answered += chunk.length;
       }
     } finally {
@@ -194,9 +196,9 @@ export class ExportLoop {
     return latest;
   }
 
-  private async exportChunk(chunk: PipelineItem[], deadline: number): Promise<void> {
+  private async exportChunk(chunk: PipelineItem[], deadline: number, final: boolean): Promise<void> {
     try {
-      countOutcome(this.counters, await this.sink.export(chunk, deadline));
+      countOutcome(this.counters, await this.sink.export(chunk, deadline, final ? { final } : undefined));
     } catch (error) {
       // The Sink contract says export never rejects; if it does, the chunk is lost, not retried.
       const count = countDropped(this.counters, chunk);

@@ -27,13 +27,21 @@ export interface ExportOutcome {
  * (5xx, 429, timeouts, connection errors, the deadline) are kept, bounded, and retried at the next
  * call; the rest are dropped and reported as such in the outcome.
  */
+/** How a hand-over is meant. */
+export interface ExportOptions {
+  /** The last hand-over of a flush that must be done before a freeze or exit. Default false. */
+  readonly final?: boolean;
+}
+
 export interface Sink {
   readonly name: string;
   /**
    * Deliver `items`. Resolves when they are delivered or given up on. `deadline` is an epoch-ms
    * instant after which no new attempt may start (the caller is about to freeze or exit).
+   * `options.final`: the last hand-over before the environment may freeze: nothing may be held
+   * back for later (e.g. platform records waiting for the function's trace).
    */
-  export(items: readonly PipelineItem[], deadline: number): Promise<ExportOutcome>;
+  export(items: readonly PipelineItem[], deadline: number, options?: ExportOptions): Promise<ExportOutcome>;
   /**
    * Emit whatever the sink still holds (for OTLP: invocations that never got their closing
    * event, self-telemetry metrics; requests kept for retry), drop what cannot be sent by

@@ -1,6 +1,6 @@
 import { ExportLoop } from '../../extension-src/pipeline/export-loop';
 import { BoundedQueue } from '../../extension-src/queue/bounded-queue';
-import type { ExportOutcome, Sink } from '../../extension-src/sinks/sink';
+import type { ExportOptions, ExportOutcome, Sink } from '../../extension-src/sinks/sink';
 import { Counters } from '../../extension-src/stats/counters';
 import type { ParsedEvent } from '../../extension-src/telemetry/schemas';
 
@@ -12,6 +12,7 @@ const events = (from: number, count: number) => Array.from({ length: count }, (_
 interface Call {
   readonly events: readonly ParsedEvent[];
   readonly deadline: number;
+  readonly final: boolean;
   answer(outcome?: Partial<ExportOutcome>): void;
   fail(error: Error): void;
 }
@@ -24,13 +25,14 @@ class ManualSink implements Sink {
   maxInFlight = 0;
   private arrived: Array<() => void> = [];
 
-  export(batch: readonly ParsedEvent[], deadline: number): Promise<ExportOutcome> {
+  export(batch: readonly ParsedEvent[], deadline: number, options?: ExportOptions): Promise<ExportOutcome> {
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     return new Promise((resolve, reject) => {
       this.calls.push({
         events: batch,
         deadline,
+        final: options?.final === true,
         answer: (o = {}) => {
           this.inFlight--;
           resolve({ exported: o.exported ?? batch.length, dropped: o.dropped ?? 0 }); // sinks report, the loop counts
@@ -93,6 +95,21 @@ describe('ExportLoop', () => {
     expect(sink.maxInFlight).toBe(1);
     expect(counters.snapshot()).toMatchObject({ exported: 4, dropped: 1 }); // once: the loop counts what the sink reported
     expect(loop.busy).toBe(false);
+  });
+
+  test('the last chunk of a blocking flush is final (nothing may be held past a freeze); a background flush never is', async () => {
+    const { loop, sink, queue } = setup({ chunkSize: 2 });
+    queue.offer(events(0, 3), 300);
+    const flushed = loop.flush(2_000_000);
+    (await sink.call(0)).answer();
+    (await sink.call(1)).answer();
+    await flushed;
+    expect(sink.calls.map((c) => c.final)).toEqual([false, true]);
+    queue.offer(events(3, 1), 100);
+    const background = loop.flushInBackground();
+    (await sink.call(2)).answer();
+    await background;
+    expect(sink.calls[2].final).toBe(false);
   });
 
   test('a flush covers what was queued before the call, not what arrives during it', async () => {

@@ -38,12 +38,12 @@ import type { RetryClock, RetryPolicy } from '../../delivery/retry';
 import type { RequestSigner } from '../../delivery/signing';
 import { log } from '../../log';
 import type { OtlpSignal } from '../../otlp/endpoints';
+import type { PipelineItem } from '../../pipeline/items';
 import type { Counters } from '../../stats/counters';
-import type { ParsedEvent } from '../../telemetry/schemas';
 import { SinkInitError } from '../errors';
 import { OtlpSink } from '../otlp/otlp-sink';
 import type { ResourceAttributes } from '../resource';
-import type { ExportOutcome, Sink } from '../sink';
+import type { ExportOptions, ExportOutcome, Sink } from '../sink';
 
 export interface CloudWatchSinkOptions {
   readonly config: CloudWatchConfig;
@@ -136,8 +136,8 @@ export class CloudWatchSink implements Sink {
     return this.otlp.backlog.size;
   }
 
-  export(events: readonly ParsedEvent[], deadline: number): Promise<ExportOutcome> {
-    return this.otlp.export(events, deadline);
+  export(items: readonly PipelineItem[], deadline: number, options?: ExportOptions): Promise<ExportOutcome> {
+    return this.otlp.export(items, deadline, options);
   }
 
   shutdown(deadline: number): Promise<ExportOutcome> {

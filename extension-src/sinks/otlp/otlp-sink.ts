@@ -51,7 +51,7 @@ import type { FunctionTelemetry } from '../../receiver/function-telemetry';
 import { encodeRequest, toOtlpJson } from '../../receiver/otlp-codec';
 import type { Counters } from '../../stats/counters';
 import { EXTENSION_VERSION, type ResourceAttributes } from '../resource';
-import type { ExportOutcome, Sink } from '../sink';
+import type { ExportOptions, ExportOutcome, Sink } from '../sink';
 
 export interface OtlpSinkOptions {
   /** Base endpoint, as `OTEL_EXPORTER_OTLP_ENDPOINT`. Required unless `urls` is given. */
@@ -209,13 +209,14 @@ export class OtlpSink implements Sink {
     return this.delivery.backlog;
   }
 
-  async export(items: readonly PipelineItem[], deadline: number): Promise<ExportOutcome> {
+  async export(items: readonly PipelineItem[], deadline: number, options: ExportOptions = {}): Promise<ExportOutcome> {
     const { events, functionItems } = splitItems(items);
     const functionRecords = functionItems.reduce((n, item) => n + recordsOf(item), 0);
     if (this.delivery.closed) return this.delivery.dropAll(events.length + functionRecords, functionRecords);
     let batch: OtlpBatch;
     try {
-      batch = this.converter.convert(events, functionItems);
+      // A flush before a freeze releases what joining holds: it never waits past that deadline.
+      batch = this.converter.convert(events, functionItems, { final: options.final === true });
     } catch (err) {
       this.delivery.warn('OTLP mapping failed; batch dropped', { events: events.length, functionRecords, error: describe(err) });
       return this.delivery.dropAll(events.length + functionRecords, functionRecords);
