@@ -30,7 +30,7 @@
  * counted when more start), `maxClosedInvocations` remembered trace contexts for late logs and
  * {@link MAX_PENDING_PHASE_SPANS} init/restore spans waiting for an invocation.
  */
-import { SpanStatusCode } from '@opentelemetry/api';
+import { SpanStatusCode, type Attributes } from '@opentelemetry/api';
 import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
@@ -242,7 +242,7 @@ export class OtlpConverter {
         const closing: Closing = {
           timeMs: event.timeMs, durationMs: m.durationMs, status: r.status ?? 'success', errorType: r.errorType, platformSpans: r.spans, tracing: r.tracing,
         };
-        const traced = this.invocations.isOpen(r.requestId) && this.close(r.requestId, closing, out, false);
+        const traced = this.invocations.isOpen(r.requestId) ? this.close(r.requestId, closing, out, false) : this.postRuntime(r.requestId, closing, out);
         out.logs.push(this.logs.report(event, this.invocations.contextOf(r.requestId)));
         return signalsOf(traced, true, true);
       }
@@ -258,6 +258,22 @@ export class OtlpConverter {
         return NO_SIGNALS;
     }
     return NO_SIGNALS;
+  }
+
+  /**
+   * An invocation whose runtime finished (runtimeDone said success, the span is out) but that
+   * died afterwards, while an extension held `next` (a timeout or a crash after the response):
+   * an ERROR child span `postRuntime` from the span's end to the report, so the death is visible
+   * in the trace and not only in the REPORT record.
+   */
+  private postRuntime(requestId: string, closing: Closing, out: OtlpBatch): boolean {
+    const closed = this.invocations.getClosed(requestId);
+    if (closing.status === 'success' || !closed || closed.failed) return false;
+    const span = this.spans.childSpan({ name: 'postRuntime', start: new Date(closed.endMs).toISOString(), startMs: closed.endMs, durationMs: Math.max(0, closing.timeMs - closed.endMs) }, closed);
+    const attributes: Attributes = { 'aws.lambda.invocation.status': closing.status };
+    if (closing.errorType) attributes['error.type'] = closing.errorType;
+    out.spans.push({ ...span, attributes, status: { code: SpanStatusCode.ERROR, message: closing.errorType ?? closing.status } });
+    return true;
   }
 
   private track(inv: InvocationContext): void {
@@ -296,10 +312,10 @@ export class OtlpConverter {
       this.track(inv);
       this.invocations.add(inv, false);
     }
-    this.invocations.close(inv);
     const endMs = durationMs !== undefined ? inv.startMs + durationMs : Math.max(inv.startMs, timeMs);
-    this.joiner.closed(requestId, endMs);
     const failed = status !== 'success';
+    this.invocations.close(inv, endMs, failed);
+    this.joiner.closed(requestId, endMs);
     const attributes = invocationAttributes(inv);
     if (failed) attributes['aws.lambda.invocation.status'] = status;
     if (errorType) attributes['error.type'] = errorType;

@@ -8,11 +8,18 @@
  */
 import type { InvocationContext, TraceIds } from './invocation-context';
 
+/** A closed invocation: its span's context and when the span ended. */
+export interface ClosedInvocation extends TraceIds {
+  readonly endMs: number;
+  /** Its span already carries an error (runtimeDone said so). */
+  readonly failed: boolean;
+}
+
 export class InvocationTable {
   /** Open invocations forgotten because more than `maxOpen` were open. */
   evicted = 0;
   private readonly open = new Map<string, InvocationContext>();
-  private readonly closed = new Map<string, TraceIds>();
+  private readonly closed = new Map<string, ClosedInvocation>();
   private latest?: InvocationContext;
 
   constructor(private readonly maxOpen: number, private readonly maxClosed: number) {}
@@ -38,6 +45,11 @@ export class InvocationTable {
     return this.closed.has(requestId);
   }
 
+  /** A recently closed invocation, if remembered. */
+  getClosed(requestId: string): ClosedInvocation | undefined {
+    return this.closed.get(requestId);
+  }
+
   getOpen(requestId: string): InvocationContext | undefined {
     return this.open.get(requestId);
   }
@@ -58,10 +70,10 @@ export class InvocationTable {
     }
   }
 
-  /** Close `inv`: no longer open, its context remembered. */
-  close(inv: InvocationContext): void {
+  /** Close `inv`, whose span ends at `endMs`: no longer open, its context remembered. */
+  close(inv: InvocationContext, endMs: number, failed: boolean): void {
     this.open.delete(inv.requestId);
-    this.closed.set(inv.requestId, { traceId: inv.traceId, spanId: inv.spanId, traceFlags: inv.traceFlags });
+    this.closed.set(inv.requestId, { traceId: inv.traceId, spanId: inv.spanId, traceFlags: inv.traceFlags, endMs, failed });
     while (this.closed.size > this.maxClosed) this.closed.delete(this.closed.keys().next().value as string);
   }
 

@@ -22,7 +22,7 @@ interface Death {
   /**
    * Whether the invocation's span carries the error. A timeout after the response: the runtime's
    * `platform.runtimeDone` said success and closed the span before the report said timeout; the
-   * timeout is in the report's log record and the timeouts metric (see the report's sinks/ note).
+   * timeout is an ERROR `postRuntime` child span, the report's log record and the timeouts metric.
    */
   readonly spanError: boolean;
 }
@@ -70,6 +70,16 @@ describe.each(DEATHS)('an invocation that dies: $name', (death) => {
     expect([...spans.keys()].sort()).toEqual(results.map((r) => r.requestId).sort());
     const span = spans.get(results[2].requestId)!;
     if (death.spanError) expect(span.status).toEqual({ code: 'STATUS_CODE_ERROR', message: death.errorType });
+    // A death after the response: an ERROR `postRuntime` child from the span's end to the report.
+    const postRuntime = run.receiver.spans().filter((s) => s.name === 'postRuntime' && s.parentSpanId === span.spanId);
+    if (death.spanError) {
+      expect(postRuntime).toEqual([]);
+    } else {
+      expect(postRuntime).toHaveLength(1);
+      expect(postRuntime[0].status).toEqual({ code: 'STATUS_CODE_ERROR', message: death.errorType });
+      expect(postRuntime[0].traceId).toBe(span.traceId);
+      expect(postRuntime[0].attributes['error.type']).toBe(death.errorType);
+    }
     expect(span.attributes['telemetry_extension.incomplete']).toBeUndefined();
     const closing = (recordOf('platform.runtimeDone', results[2].requestId) ?? recordOf('platform.report', results[2].requestId))!;
     const closingMs = (closing.record as { metrics?: { durationMs?: number } }).metrics?.durationMs;
