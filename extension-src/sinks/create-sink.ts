@@ -81,13 +81,7 @@ export async function createSink(config: SinkConfig, context: SinkContext): Prom
     headers = mergeHeaders(headers, stored);
   }
 
-  const resource = buildResource({
-    env: context.env,
-    serviceName: config.serviceName,
-    functionName: context.functionName,
-    functionVersion: context.functionVersion,
-  });
-  if (resource.warning) log.warn(resource.warning);
+  const resource = sinkResource(config, context);
 
   try {
     if (config.kind === 'http') {
@@ -122,13 +116,7 @@ async function createCloudWatchSink(config: SinkConfig, context: SinkContext): P
   const region = context.env.AWS_REGION;
   if (!region) throw new SinkInitError('Extension.ConfigInvalid', 'the cloudwatch sink needs AWS_REGION (set by Lambda): its endpoints and signatures are regional');
   if (!config.cloudWatch) throw new SinkInitError('Extension.ConfigInvalid', 'the cloudwatch sink has no settings');
-  const resource = buildResource({
-    env: context.env,
-    serviceName: config.serviceName,
-    functionName: context.functionName,
-    functionVersion: context.functionVersion,
-  });
-  if (resource.warning) log.warn(resource.warning);
+  const resource = sinkResource(config, context);
   const { CloudWatchSink: CloudWatch } = require('./cloudwatch/cloudwatch-sink') as { CloudWatchSink: typeof CloudWatchSink };
   return CloudWatch.create({
     config: config.cloudWatch,
@@ -170,4 +158,16 @@ function checkHeaders(headers: Readonly<Record<string, string>>, what: string): 
       throw new SinkInitError('Extension.ConfigInvalid', `${what} sink header "${name.replace(/[^\x21-\x7e]/g, '?').slice(0, 64)}" has an invalid name or value`);
     }
   }
+}
+
+/** The sink's resource (service, function name and version); a warning about it goes to the log. */
+function sinkResource(config: SinkConfig, context: SinkContext): ReturnType<typeof buildResource> {
+  const resource = buildResource({
+    env: context.env,
+    serviceName: config.serviceName,
+    functionName: context.functionName,
+    functionVersion: context.functionVersion,
+  });
+  if (resource.warning) log.warn(resource.warning);
+  return resource;
 }
