@@ -14,23 +14,23 @@
  * ARN and the reason, never the secret's content (not even in a JSON parse error).
  */
 import { SinkInitError } from './errors';
+import { isSecretArn } from '../../lib/config/contract';
 import { dnsSuffix } from '../aws/cloudwatch-endpoints';
 import { callHeaderSource, headersFromText, type HeaderSourceOptions } from '../aws/header-source-call';
 
 export type SecretHeadersOptions = HeaderSourceOptions;
 
-const ARN = /^arn:(aws[a-z-]*):secretsmanager:([a-z0-9-]+):\d{12}:secret:.+$/;
-
 /** Read `arn` and return its header map. Throws {@link SinkInitError} on any failure. */
 export async function readSecretHeaders(arn: string, options: SecretHeadersOptions): Promise<Record<string, string>> {
   const fail = (reason: string) => new SinkInitError('Extension.SecretUnavailable', `cannot read header secret ${arn}: ${reason}`);
-  const match = ARN.exec(arn);
+  // The contract's ARN: `arn:<partition>:secretsmanager:<region>:<account>:secret:<name>`.
+  const parts = isSecretArn(arn) ? arn.split(':') : undefined;
   const response = await callHeaderSource({
     fail,
     service: 'secretsmanager',
-    arnRegion: match?.[2],
+    arnRegion: parts?.[3],
     endpointVariable: 'AWS_ENDPOINT_URL_SECRETS_MANAGER',
-    defaultEndpoint: (region) => `https://secretsmanager.${region}.${suffixOf(region, match?.[1])}`,
+    defaultEndpoint: (region) => `https://secretsmanager.${region}.${suffixOf(region, parts?.[1])}`,
     serviceLabel: 'Secrets Manager',
     target: 'secretsmanager.GetSecretValue',
     payload: { SecretId: arn },
