@@ -15,6 +15,7 @@
 /* eslint-disable @typescript-eslint/no-require-imports -- lazy loading keeps unconfigured sinks off the start-up path */
 import * as http from 'node:http';
 import { envCredentialsSource, type CredentialsSource } from '../aws/credentials';
+import { httpUrlReason } from '../config/http-url';
 import { log } from '../log';
 import { SinkInitError } from './errors';
 import type { HttpSink } from './http-sink';
@@ -137,15 +138,8 @@ export function mergeHeaders(plain: Readonly<Record<string, string>>, secret: Re
 }
 
 function checkEndpoint(endpoint: string, kind: string): void {
-  let url: URL;
-  try {
-    url = new URL(endpoint);
-  } catch {
-    throw new SinkInitError('Extension.ConfigInvalid', `the ${kind} sink endpoint is not a URL`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new SinkInitError('Extension.ConfigInvalid', `the ${kind} sink endpoint must be http:// or https://, got ${url.protocol}`);
-  }
+  const reason = httpUrlReason(endpoint, 'http:// or https://');
+  if (reason !== undefined) throw new SinkInitError('Extension.ConfigInvalid', `the ${kind} sink endpoint ${reason}`);
 }
 
 /** Header names and values must be sendable; values are never printed. */
