@@ -3,6 +3,8 @@
  * `extension` log events that carry it, so that an extension subscribed to `extension` logs never
  * receives (and re-exports) its own output. Never called per event on the hot path.
  */
+import { ENV } from '../lib/config/contract';
+
 export const LOG_MARKER = '[telemetry-extension]';
 
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
@@ -22,7 +24,7 @@ function write(level: LogLevel, message: string, fields?: LogFields): void {
 
 export const log = {
   debug: (message: string, fields?: LogFields) => {
-    if (process.env.TELEMETRY_EXTENSION_DEBUG === '1') write('DEBUG', message, fields);
+    if (process.env[ENV.DEBUG] === '1') write('DEBUG', message, fields);
   },
   info: (message: string, fields?: LogFields) => write('INFO', message, fields),
   warn: (message: string, fields?: LogFields) => write('WARN', message, fields),

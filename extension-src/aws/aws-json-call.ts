@@ -16,7 +16,7 @@ import * as https from 'node:https';
 import type { CredentialsSource } from './credentials';
 import { createSigV4Signer } from './sigv4-signer';
 import { withRetry, type RetryClock, type RetryPolicy } from '../delivery/retry';
-import type { AttemptResult } from '../delivery/transport';
+import { responseResult, type AttemptResult } from '../delivery/transport';
 
 export const MAX_RESPONSE_BYTES = 1024 * 1024;
 
@@ -161,13 +161,7 @@ function postOnce(url: URL, headers: Record<string, string>, body: Buffer, timeo
           finish({ kind: 'error', code: 'connection', message: `response larger than ${MAX_RESPONSE_BYTES} bytes` });
           return;
         }
-        const retryAfter = res.headers['retry-after'];
-        finish({
-          kind: 'response',
-          status: res.statusCode ?? 0,
-          retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter,
-          body: Buffer.concat(chunks),
-        });
+        finish(responseResult(res, chunks));
       });
     });
     req.end(body);

@@ -174,19 +174,22 @@ export class HttpTransport implements Transport {
         res.on('error', (err) => finish(timedOut ? timeoutError() : { kind: 'error', code: 'connection', message: errorMessage(err) }));
         // A body cut short: 'close' without 'end' (after 'end', `finish` has already settled).
         res.on('close', () => finish(timedOut ? timeoutError() : { kind: 'error', code: 'connection', message: 'response closed before its end' }));
-        res.on('end', () => {
-          const retryAfter = res.headers['retry-after'];
-          finish({
-            kind: 'response',
-            status: res.statusCode ?? 0,
-            retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter,
-            body: Buffer.concat(chunks),
-          });
-        });
+        res.on('end', () => finish(responseResult(res, chunks)));
       });
       req.end(body.bytes);
     });
   }
+}
+
+/** The attempt's result from a response read to its end: status, `Retry-After`, the body kept. */
+export function responseResult(res: http.IncomingMessage, chunks: readonly Buffer[]): AttemptResult {
+  const retryAfter = res.headers['retry-after'];
+  return {
+    kind: 'response',
+    status: res.statusCode ?? 0,
+    retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter,
+    body: Buffer.concat(chunks),
+  };
 }
 
 function errorMessage(err: unknown): string {

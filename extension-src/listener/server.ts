@@ -7,6 +7,7 @@ import { lookup as dnsLookup } from 'node:dns/promises';
 import * as http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Koa from 'koa';
+import { listenOn } from '../http-server/listen';
 
 export const SANDBOX_HOSTNAME = 'sandbox.localdomain';
 export const FALLBACK_ADDRESS = '127.0.0.1';
@@ -66,26 +67,6 @@ export async function startListener(app: Koa, port: number, options: StartListen
   if (WILDCARD_ADDRESSES.has(address)) {
     throw new ListenerStartError('EINVAL', address, port, new Error('refusing to listen on a wildcard address'));
   }
-  const server = http.createServer(app.callback());
-  await new Promise<void>((resolve, reject) => {
-    const onError = (error: NodeJS.ErrnoException) => {
-      reject(new ListenerStartError(error.code ?? 'UNKNOWN', address, port, error));
-    };
-    server.once('error', onError);
-    server.listen(port, address, () => {
-      server.off('error', onError);
-      resolve();
-    });
-  });
-  const bound = server.address();
-  const boundPort = typeof bound === 'object' && bound !== null ? bound.port : port;
-  return {
-    server,
-    address,
-    port: boundPort,
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
-  };
+  const bound = await listenOn(app, port, address, (code, cause) => new ListenerStartError(code, address, port, cause));
+  return { ...bound, address };
 }

@@ -4,6 +4,7 @@
  */
 import * as http from 'node:http';
 import type Koa from 'koa';
+import { listenOn } from '../http-server/listen';
 
 export const RECEIVER_ADDRESS = '127.0.0.1';
 
@@ -38,24 +39,6 @@ export interface RunningReceiver {
  * @throws ReceiverStartError when the port is taken.
  */
 export async function startReceiver(app: Koa, port: number): Promise<RunningReceiver> {
-  const server = http.createServer(app.callback());
-  await new Promise<void>((resolve, reject) => {
-    const onError = (error: NodeJS.ErrnoException) => reject(new ReceiverStartError(error.code ?? 'UNKNOWN', port, error));
-    server.once('error', onError);
-    server.listen(port, RECEIVER_ADDRESS, () => {
-      server.off('error', onError);
-      resolve();
-    });
-  });
-  const bound = server.address();
-  const boundPort = typeof bound === 'object' && bound !== null ? bound.port : port;
-  return {
-    server,
-    port: boundPort,
-    url: `http://localhost:${boundPort}`,
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
-  };
+  const bound = await listenOn(app, port, RECEIVER_ADDRESS, (code, cause) => new ReceiverStartError(code, port, cause));
+  return { ...bound, url: `http://localhost:${bound.port}` };
 }

@@ -15,6 +15,7 @@
 /* eslint-disable @typescript-eslint/no-require-imports -- lazy loading keeps unconfigured sinks off the start-up path */
 import * as http from 'node:http';
 import { envCredentialsSource, type CredentialsSource } from '../aws/credentials';
+import { httpUrlReason } from '../config/http-url';
 import { log } from '../log';
 import { SinkInitError } from './errors';
 import type { HttpSink } from './http-sink';
@@ -81,13 +82,7 @@ export async function createSink(config: SinkConfig, context: SinkContext): Prom
     headers = mergeHeaders(headers, stored);
   }
 
-  const resource = buildResource({
-    env: context.env,
-    serviceName: config.serviceName,
-    functionName: context.functionName,
-    functionVersion: context.functionVersion,
-  });
-  if (resource.warning) log.warn(resource.warning);
+  const resource = sinkResource(config, context);
 
   try {
     if (config.kind === 'http') {
@@ -122,13 +117,7 @@ async function createCloudWatchSink(config: SinkConfig, context: SinkContext): P
   const region = context.env.AWS_REGION;
   if (!region) throw new SinkInitError('Extension.ConfigInvalid', 'the cloudwatch sink needs AWS_REGION (set by Lambda): its endpoints and signatures are regional');
   if (!config.cloudWatch) throw new SinkInitError('Extension.ConfigInvalid', 'the cloudwatch sink has no settings');
-  const resource = buildResource({
-    env: context.env,
-    serviceName: config.serviceName,
-    functionName: context.functionName,
-    functionVersion: context.functionVersion,
-  });
-  if (resource.warning) log.warn(resource.warning);
+  const resource = sinkResource(config, context);
   const { CloudWatchSink: CloudWatch } = require('./cloudwatch/cloudwatch-sink') as { CloudWatchSink: typeof CloudWatchSink };
   return CloudWatch.create({
     config: config.cloudWatch,
@@ -149,15 +138,8 @@ export function mergeHeaders(plain: Readonly<Record<string, string>>, secret: Re
 }
 
 function checkEndpoint(endpoint: string, kind: string): void {
-  let url: URL;
-  try {
-    url = new URL(endpoint);
-  } catch {
-    throw new SinkInitError('Extension.ConfigInvalid', `the ${kind} sink endpoint is not a URL`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new SinkInitError('Extension.ConfigInvalid', `the ${kind} sink endpoint must be http:// or https://, got ${url.protocol}`);
-  }
+  const reason = httpUrlReason(endpoint, 'http:// or https://');
+  if (reason !== undefined) throw new SinkInitError('Extension.ConfigInvalid', `the ${kind} sink endpoint ${reason}`);
 }
 
 /** Header names and values must be sendable; values are never printed. */
@@ -170,4 +152,16 @@ function checkHeaders(headers: Readonly<Record<string, string>>, what: string): 
       throw new SinkInitError('Extension.ConfigInvalid', `${what} sink header "${name.replace(/[^\x21-\x7e]/g, '?').slice(0, 64)}" has an invalid name or value`);
     }
   }
+}
+
+/** The sink's resource (service, function name and version); a warning about it goes to the log. */
+function sinkResource(config: SinkConfig, context: SinkContext): ReturnType<typeof buildResource> {
+  const resource = buildResource({
+    env: context.env,
+    serviceName: config.serviceName,
+    functionName: context.functionName,
+    functionVersion: context.functionVersion,
+  });
+  if (resource.warning) log.warn(resource.warning);
+  return resource;
 }

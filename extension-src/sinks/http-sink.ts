@@ -21,6 +21,7 @@ import { EXTENSION_VERSION, type ResourceAttributes } from './resource';
 import type { ExportOutcome, Sink } from './sink';
 import type { CompressionName } from '../../lib/config/contract';
 import { EXTENSION_NAME } from '../../lib/config/contract';
+import { httpUrlReason } from '../config/http-url';
 import { EventGroup, newTally, type BacklogLimits, type RetryBacklog } from '../delivery/backlog';
 import { Delivery, outcomeOf, type DeliveryJob } from '../delivery/delivery';
 import type { RetryClock, RetryPolicy } from '../delivery/retry';
@@ -51,10 +52,9 @@ export class HttpSink implements Sink {
   private readonly resourceJson: string;
 
   constructor(private readonly options: HttpSinkOptions) {
+    const reason = httpUrlReason(options.endpoint, 'http(s)');
+    if (reason !== undefined) throw new TypeError(`HTTP sink endpoint ${reason}`);
     this.url = new URL(options.endpoint);
-    if (this.url.protocol !== 'http:' && this.url.protocol !== 'https:') {
-      throw new TypeError(`HTTP sink endpoint must be http(s), got ${this.url.protocol}`);
-    }
     this.delivery = new Delivery({
       transport: new HttpTransport({ headers: options.headers, compression: options.compression, userAgent: `${EXTENSION_NAME}/${EXTENSION_VERSION}` }),
       compression: options.compression,

@@ -14,69 +14,30 @@
  * ARN and the reason, never the secret's content (not even in a JSON parse error).
  */
 import { SinkInitError } from './errors';
-import { callAwsJson } from '../aws/aws-json-call';
+import { isSecretArn } from '../../lib/config/contract';
 import { dnsSuffix } from '../aws/cloudwatch-endpoints';
-import { credentialsFromEnv, type CredentialsSource } from '../aws/credentials';
-import { parseHeaderMap } from '../aws/header-map';
-import type { RetryClock } from '../delivery/retry';
+import { callHeaderSource, headersFromText, type HeaderSourceOptions } from '../aws/header-source-call';
 
-export interface SecretHeadersOptions {
-  readonly env: NodeJS.ProcessEnv;
-  /** Default: read from `env` at every attempt. */
-  readonly credentials?: CredentialsSource;
-  /** Total time budget, ms (init is short: 10 s for everything). Default 5000. */
-  readonly budgetMs?: number;
-  readonly clock?: RetryClock;
-}
-
-const ARN = /^arn:(aws[a-z-]*):secretsmanager:([a-z0-9-]+):\d{12}:secret:.+$/;
+export type SecretHeadersOptions = HeaderSourceOptions;
 
 /** Read `arn` and return its header map. Throws {@link SinkInitError} on any failure. */
 export async function readSecretHeaders(arn: string, options: SecretHeadersOptions): Promise<Record<string, string>> {
   const fail = (reason: string) => new SinkInitError('Extension.SecretUnavailable', `cannot read header secret ${arn}: ${reason}`);
-  const { env } = options;
-  const credentials = options.credentials ?? (() => credentialsFromEnv(env));
-  try {
-    credentials();
-  } catch (err) {
-    throw fail(err instanceof Error ? err.message : String(err));
-  }
-  const match = ARN.exec(arn);
-  const region = match?.[2] ?? env.AWS_REGION;
-  if (!region) throw fail('no region: neither in the ARN nor in AWS_REGION');
-  const endpointText = env.AWS_ENDPOINT_URL_SECRETS_MANAGER || env.AWS_ENDPOINT_URL || `https://secretsmanager.${region}.${suffixOf(region, match?.[1])}`;
-  let endpoint: URL;
-  try {
-    endpoint = new URL(endpointText);
-  } catch {
-    throw fail(`invalid Secrets Manager endpoint ${endpointText}`);
-  }
-
-  const result = await callAwsJson({
+  // The contract's ARN: `arn:<partition>:secretsmanager:<region>:<account>:secret:<name>`.
+  const parts = isSecretArn(arn) ? arn.split(':') : undefined;
+  const response = await callHeaderSource({
+    fail,
     service: 'secretsmanager',
-    region,
+    arnRegion: parts?.[3],
+    endpointVariable: 'AWS_ENDPOINT_URL_SECRETS_MANAGER',
+    defaultEndpoint: (region) => `https://secretsmanager.${region}.${suffixOf(region, parts?.[1])}`,
+    serviceLabel: 'Secrets Manager',
     target: 'secretsmanager.GetSecretValue',
-    endpoint,
     payload: { SecretId: arn },
-    credentials,
-    budgetMs: options.budgetMs,
-    clock: options.clock,
-  });
-  if (!result.ok) throw fail(`GetSecretValue failed (${result.reason})`);
-
-  let response: unknown;
-  try {
-    response = JSON.parse(result.body.toString('utf8'));
-  } catch {
-    throw fail('the GetSecretValue response is not JSON');
-  }
+  }, options);
   const secretString = (response as { SecretString?: unknown } | null)?.SecretString;
   if (typeof secretString !== 'string') throw fail('the secret has no SecretString (binary secrets are not supported)');
-  try {
-    return parseHeaderMap(secretString, 'the SecretString');
-  } catch (err) {
-    throw fail((err as Error).message);
-  }
+  return headersFromText(secretString, 'the SecretString', fail);
 }
 
 /** The partition's DNS suffix: from the ARN's partition when there is one, else the region's. */
