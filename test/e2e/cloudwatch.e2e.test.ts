@@ -14,7 +14,7 @@ import * as zlib from 'zlib';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { CloudWatchSignal, LogLevel, TelemetryExtensionLayer, TelemetrySink, TelemetryType } from '../../lib';
+import { CloudWatchLogsIngestion, CloudWatchSignal, LogLevel, TelemetryExtensionLayer, TelemetrySink, TelemetryType } from '../../lib';
 import { readCdkFunction, type CdkFunctionInfo } from '../emulator/cdk-out';
 import { LambdaEmulator, type EmulatorOptions } from '../emulator/emulator';
 import { freePort } from '../support/free-port';
@@ -31,7 +31,11 @@ interface CloudWatchStackOptions {
   readonly signals?: CloudWatchSignal[];
   readonly logStreamPrefix?: string;
   readonly minLogLevel?: LogLevel;
+  readonly cloudWatchLogsIngestion?: CloudWatchLogsIngestion;
 }
+
+/** The emulator's function name: with STOP, the function's own log group is `/aws/lambda/<it>`. */
+const FUNCTION_NAME = 'telemetry-cloudwatch';
 
 /** Synthesizes the function with `TelemetrySink.cloudWatch` attached, its endpoint overridden to `endpoint`. */
 function synth(outdir: string, port: number, endpoint: string, options: CloudWatchStackOptions): string {
@@ -43,6 +47,8 @@ function synth(outdir: string, port: number, endpoint: string, options: CloudWat
     code: lambda.Code.fromAsset(path.join(__dirname, 'cloudwatch', 'handler')),
     memorySize: 128,
     timeout: Duration.seconds(3),
+    // A literal name: the function's own log group (/aws/lambda/<name>) is known at synth.
+    functionName: FUNCTION_NAME,
   });
   const signals = options.signals ?? [CloudWatchSignal.TRACES, CloudWatchSignal.LOGS, CloudWatchSignal.METRICS];
   new TelemetryExtensionLayer(stack, 'Telemetry', {
@@ -55,6 +61,7 @@ function synth(outdir: string, port: number, endpoint: string, options: CloudWat
       endpoint,
     }),
     minLogLevel: options.minLogLevel,
+    cloudWatchLogsIngestion: options.cloudWatchLogsIngestion,
     port,
   }).attachTo(fn);
   return app.synth().directory;
@@ -94,7 +101,7 @@ async function run(cw: CloudWatchStackOptions, credentials: Record<string, strin
         ...credentials,
       },
       region: REGION,
-      functionName: 'telemetry-cloudwatch',
+      functionName: FUNCTION_NAME,
       memorySizeMB: fn.memorySizeMB,
       timeoutMs: fn.timeoutSeconds * 1000,
       ...overrides,
@@ -156,6 +163,40 @@ describe('cloudwatch sink through the emulator, SigV4-verified', () => {
     expect(filtered.length).toBeGreaterThan(0);
     expect(filtered.at(-1)!.dataPoints[0].value).toBe(2);
     expect(decoded(r, 'metrics').flatMap(flattenMetrics).map((m) => m.name)).toEqual(expect.arrayContaining(['faas.invoke_duration', 'faas.errors']));
+  }, 60_000);
+});
+
+describe('cloudWatchLogsIngestion STOP: the function\'s logs reach the sink, CloudWatch Logs no longer ingests them', () => {
+  let r: Run;
+  afterAll(() => r?.close());
+
+  test('the role denies writing to the log group the emulator\'s function logs to, and its lines arrive through the extension', async () => {
+    r = await run({ cloudWatchLogsIngestion: CloudWatchLogsIngestion.STOP });
+    const ok = await r.emulator.invoke({ tag: 'stopped', logGroup: true });
+    expect(ok.status).toBe('success');
+    await r.emulator.shutdown();
+
+    // The function says where Lambda writes its logs; the Deny in the synthesized template covers exactly that group.
+    const records = decoded(r, 'logs').flatMap(flattenLogs).map((l) => String(l.body));
+    const said = records.find((l) => l.startsWith('log group '));
+    const ownGroup = said?.slice('log group '.length);
+    expect(ownGroup).toBe(`/aws/lambda/${FUNCTION_NAME}`);
+    const template = JSON.parse(fs.readFileSync(path.join(path.dirname(r.fn.codeAssetDir!), `${STACK}.template.json`), 'utf8')) as {
+      Resources: Record<string, { Type: string; Properties: { PolicyDocument?: { Statement: Array<{ Effect: string; Action: string[] | string; Resource: unknown }> } } }>;
+    };
+    const denies = Object.values(template.Resources)
+      .filter((res) => res.Type === 'AWS::IAM::Policy')
+      .flatMap((res) => res.Properties.PolicyDocument?.Statement ?? [])
+      .filter((st) => st.Effect === 'Deny');
+    expect(denies).toHaveLength(1);
+    expect([denies[0].Action].flat().sort()).toEqual(['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents']);
+    const resources = JSON.stringify(denies[0].Resource);
+    expect(resources).toContain(`:log-group:${ownGroup}`);
+    expect(resources).not.toContain(GROUP); // the sink's own group stays writable
+
+    // What CloudWatch Logs no longer ingests still arrives, through the extension's sink.
+    expect(records).toEqual(expect.arrayContaining(['handling stopped', 'slow path stopped']));
+    expect(r.endpoint.refused).toEqual([]);
   }, 60_000);
 });
 
