@@ -242,7 +242,9 @@ export class OtlpConverter {
         const closing: Closing = {
           timeMs: event.timeMs, durationMs: m.durationMs, status: r.status ?? 'success', errorType: r.errorType, platformSpans: r.spans, tracing: r.tracing,
         };
-        const traced = this.invocations.isOpen(r.requestId) ? this.close(r.requestId, closing, out, false) : this.postRuntime(r.requestId, closing, out);
+        const traced = this.invocations.isOpen(r.requestId)
+          ? this.close(r.requestId, closing, out, false)
+          : this.postRuntime(r.requestId, closing, out);
         out.logs.push(this.logs.report(event, this.invocations.contextOf(r.requestId)));
         return signalsOf(traced, true, true);
       }

@@ -7,8 +7,8 @@
 import { cloudWatchOtlpUrl } from '../../extension-src/aws/cloudwatch-endpoints';
 import type { AwsCredentials } from '../../extension-src/aws/credentials';
 import { createSigV4Signer } from '../../extension-src/aws/sigv4-signer';
-import { HttpTransport } from '../../extension-src/delivery/transport';
 import { withRetry, type RetryClock } from '../../extension-src/delivery/retry';
+import { HttpTransport } from '../../extension-src/delivery/transport';
 import { SigV4Endpoint, TEST_CREDENTIALS } from '../support/sigv4/sigv4-endpoint';
 
 const REGION = 'us-east-2';

@@ -181,8 +181,9 @@ describe('cloudWatchLogsIngestion STOP: the function\'s logs reach the sink, Clo
     const said = records.find((l) => l.startsWith('log group '));
     const ownGroup = said?.slice('log group '.length);
     expect(ownGroup).toBe(`/aws/lambda/${FUNCTION_NAME}`);
+    type Statement = { Effect: string; Action: string[] | string; Resource: unknown };
     const template = JSON.parse(fs.readFileSync(path.join(path.dirname(r.fn.codeAssetDir!), `${STACK}.template.json`), 'utf8')) as {
-      Resources: Record<string, { Type: string; Properties: { PolicyDocument?: { Statement: Array<{ Effect: string; Action: string[] | string; Resource: unknown }> } } }>;
+      Resources: Record<string, { Type: string; Properties: { PolicyDocument?: { Statement: Statement[] } } }>;
     };
     const denies = Object.values(template.Resources)
       .filter((res) => res.Type === 'AWS::IAM::Policy')

@@ -5,14 +5,14 @@
  * with Retry-After, permanent 4xx; outages shorter and longer than what the sink can hold.
  */
 import { FaultProxy } from './support/fault-proxy';
-import { counted } from '../sinks/counted';
+import type { BacklogLimits } from '../../extension-src/delivery/backlog';
+import type { RetryPolicy } from '../../extension-src/delivery/retry';
 import { HttpSink } from '../../extension-src/sinks/http-sink';
 import { OtlpSink } from '../../extension-src/sinks/otlp/otlp-sink';
-import type { RetryPolicy } from '../../extension-src/delivery/retry';
-import type { BacklogLimits } from '../../extension-src/delivery/backlog';
 import type { ExportOutcome } from '../../extension-src/sinks/sink';
 import { Counters } from '../../extension-src/stats/counters';
 import type { ParsedEvent } from '../../extension-src/telemetry/schemas';
+import { counted } from '../sinks/counted';
 import { parse, raw, T0 } from '../sinks/events';
 import { FakeClock } from '../support/fake-clock';
 import { freePort } from '../support/free-port';
