@@ -14,7 +14,7 @@ import * as zlib from 'zlib';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { CloudWatchLogsIngestion, CloudWatchSignal, LogLevel, TelemetryExtensionLayer, TelemetrySink, TelemetryType } from '../../lib';
+import { CloudWatchLogsIngestion, CloudWatchSignal, LogLevel, OtlpReceiver, TelemetryExtensionLayer, TelemetrySink, TelemetryType } from '../../lib';
 import { readCdkFunction, type CdkFunctionInfo } from '../emulator/cdk-out';
 import { LambdaEmulator, type EmulatorOptions } from '../emulator/emulator';
 import { freePort } from '../support/free-port';
@@ -63,6 +63,8 @@ function synth(outdir: string, port: number, endpoint: string, options: CloudWat
     minLogLevel: options.minLogLevel,
     cloudWatchLogsIngestion: options.cloudWatchLogsIngestion,
     port,
+    // The function is not instrumented: no receiver (which would bind 4318 on this shared host).
+    otlpReceiver: OtlpReceiver.disabled(),
   }).attachTo(fn);
   return app.synth().directory;
 }

@@ -11,7 +11,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { TelemetryExtensionLayer, TelemetrySink, TelemetryType } from '../../../lib';
+import { OtlpReceiver as LayerOtlpReceiver, TelemetryExtensionLayer, TelemetrySink, TelemetryType } from '../../../lib';
 import { readCdkFunction, type CdkFunctionInfo } from '../../emulator/cdk-out';
 import { LambdaEmulator, type EmulatorOptions, type InitializationType } from '../../emulator/emulator';
 import { freePort } from '../../support/free-port';
@@ -57,6 +57,8 @@ function synth(outdir: string, endpoint: string, options: ModesRunOptions): stri
   new TelemetryExtensionLayer(stack, 'Telemetry', {
     types: [TelemetryType.PLATFORM, TelemetryType.FUNCTION],
     sink: TelemetrySink.otlp({ endpoint, serviceName: FUNCTION_NAME }),
+    // The function is not instrumented: no receiver (which would bind 4318 on this shared host).
+    otlpReceiver: LayerOtlpReceiver.disabled(),
   }).attachTo(fn);
   const cfn = fn.node.defaultChild as lambda.CfnFunction;
   if (options.template === 'snap-start') cfn.addPropertyOverride('SnapStart', { ApplyOn: 'PublishedVersions' });
