@@ -91,6 +91,9 @@ export class TraceJoiner {
 
   /** The converter made `inv`'s trace context (start, or a close without start). */
   track(inv: InvocationContext): void {
+    // An uninstrumented function pays nothing: invocations are remembered only once the function
+    // has sent spans (the batch that brings the first ones registers them before its events).
+    if (!this.instrumented) return;
     const known: Known = { inv };
     this.known.set(inv.requestId, known);
     const list = this.byTrace.get(inv.traceId);
