@@ -10,6 +10,7 @@ import { parse, raw, REQ1, REQ2, T0 } from './events';
 import type { AwsCredentials } from '../../extension-src/aws/credentials';
 import type { CloudWatchConfig, SinkConfig } from '../../extension-src/config/types';
 import type { RetryClock } from '../../extension-src/delivery/retry';
+import { decodeRequest, type FunctionTelemetry } from '../../extension-src/receiver';
 import receiverSchema from '../../extension-src/receiver/schema/otlp.json';
 import { CloudWatchSink, type CloudWatchSinkOptions } from '../../extension-src/sinks/cloudwatch/cloudwatch-sink';
 import { createSink } from '../../extension-src/sinks/create-sink';
@@ -186,6 +187,26 @@ describe('CloudWatch sink: per-request limits', () => {
     expect(requests.length).toBeGreaterThanOrEqual(4);
     for (const r of requests) expect(uncompressed(r)).toBeLessThanOrEqual(1_000_000);
     expect(requests.flatMap((r) => flattenLogs(decode('logs', r))).length).toBe(30);
+  });
+
+  test('the function\'s forwarded logs over 1 MB: requests of at most 1,000,000 uncompressed bytes, every record once', async () => {
+    const s = await sink({ signals: ['logs'] });
+    // 12 resources of 100 KB each, as the receiver hands them over (decoded by its own codec).
+    const type = protobuf.Root.fromJSON(receiverSchema as protobuf.INamespace).lookupType('opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest');
+    const request = {
+      resourceLogs: Array.from({ length: 12 }, (_, i) => ({
+        resource: { attributes: [{ key: 'service.name', value: { stringValue: 'orders-fn' } }] },
+        scopeLogs: [{ logRecords: [{ timeUnixNano: String(BigInt(T0) * 1_000_000n), body: { stringValue: `${i} ${'y'.repeat(100_000)}` } }] }],
+      })),
+    };
+    const decoded = decodeRequest('logs', 'protobuf', type.encode(type.fromObject(request)).finish());
+    const item = { source: 'function', signal: 'logs', items: 12, receivedAtMs: T0, encoding: 'protobuf', ...decoded } as unknown as FunctionTelemetry;
+    expect(await s.export([item], soon())).toEqual({ exported: 12, dropped: 0, function: { exported: 12, dropped: 0 } });
+    const requests = otlp('/v1/logs');
+    expect(requests.length).toBeGreaterThanOrEqual(2);
+    for (const r of requests) expect(uncompressed(r)).toBeLessThanOrEqual(1_000_000);
+    expect(requests.flatMap((r) => flattenLogs(decode('logs', r))).map((l) => String(l.body).split(' ')[0]).sort((a, b) => Number(a) - Number(b)))
+      .toEqual(Array.from({ length: 12 }, (_, i) => String(i)));
   });
 
   test('a record over the limit on its own is never sent: dropped, counted and reported; the rest goes', async () => {

@@ -125,6 +125,12 @@ export class CloudWatchSink implements Sink {
       counters: options.counters,
       sign,
       strictLimits: CLOUDWATCH_LIMITS,
+      // The function's forwarded data is not cut record by record: its requests are halved until
+      // they fit the same limits (a single resource that alone is over them goes whole).
+      requestLimits: {
+        traces: { maxItems: CLOUDWATCH_LIMITS.traces.maxItems, maxBodyBytes: CLOUDWATCH_LIMITS.traces.maxBytes },
+        logs: { maxItems: CLOUDWATCH_LIMITS.logs.maxItems, maxBodyBytes: CLOUDWATCH_LIMITS.logs.maxBytes },
+      },
       wrapTransport: (wire) => new AnswerReport(wire, signalOf, readPartialSuccess),
       retryPolicy: options.retryPolicy,
       clock: options.clock,
