@@ -174,11 +174,7 @@ function readSink(env: NodeJS.ProcessEnv): SinkConfig {
   };
 }
 
-/**
- * The OTLP receiver's port variable. Until lib/config/contract.ts names it (the construct's side),
- * it is spelled here; the construct sets it to 4318 by default with an OTLP sink.
- */
-/** The receiver port's variable (the contract's `ENV.OTLP_RECEIVER_PORT`). */
+/** The receiver port's variable (the contract's `ENV.OTLP_RECEIVER_PORT`; 4318 by default with an OTLP sink). */
 export const RECEIVER_PORT_ENV = ENV.OTLP_RECEIVER_PORT;
 
 /** The receiver's port: unset means no receiver; the listener's rules, and never the listener's port. */
