@@ -15,15 +15,15 @@ import type { Timing } from '../lifecycle/timing';
 import { log } from '../log';
 import type { ExportLoop } from '../pipeline/export-loop';
 import type { InvocationTracker } from '../pipeline/invocation-tracker';
+import type { PipelineItem } from '../pipeline/items';
 import type { BoundedQueue } from '../queue/bounded-queue';
-import type { ParsedEvent } from '../telemetry/schemas';
 
 export type FlushReason = 'end-of-invocation' | 'boundary' | 'timer' | 'buffer-full';
 
 export interface FlushDriverParts {
   readonly strategy: FlushStrategy;
   readonly loop: ExportLoop;
-  readonly queue: BoundedQueue<ParsedEvent>;
+  readonly queue: BoundedQueue<PipelineItem>;
   readonly tracker: InvocationTracker;
   readonly timing: Pick<Timing, 'maxBlockingFlushMs' | 'blockingFlushGraceMs'>;
   readonly now: () => number;

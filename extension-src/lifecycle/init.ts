@@ -28,7 +28,6 @@ import type { RunningReceiver } from '../receiver/server';
 import { createSink as defaultCreateSink, type SinkContext } from '../sinks/create-sink';
 import type { Sink } from '../sinks/sink';
 import { Counters } from '../stats/counters';
-import type { ParsedEvent } from '../telemetry/schemas';
 
 export type CreateSink = (config: SinkConfig, context: SinkContext) => Promise<Sink>;
 
@@ -50,12 +49,8 @@ export interface RunDeps {
 export interface RunningExtension {
   readonly api: ExtensionsApiClient;
   readonly sink: Sink;
-  /**
-   * The queue, as the `next` loop, the flush driver and the invocation tracker see it: they only
-   * watch offers, sizes and limits, and are typed for events. It also holds the function's OTLP
-   * items ({@link PipelineItem}; they have no `type`, so the tracker passes over them).
-   */
-  readonly queue: BoundedQueue<ParsedEvent>;
+  /** The one queue: the Telemetry API's events and the function's OTLP items. */
+  readonly queue: BoundedQueue<PipelineItem>;
   readonly tracker: InvocationTracker;
   readonly loop: ExportLoop;
   readonly counters: Counters;
@@ -129,11 +124,9 @@ export async function initialize(env: NodeJS.ProcessEnv, deps: RunDeps = {}): Pr
 
   const counters = new Counters();
   const warnings = new RateLimitedLog(5, 60_000);
-  const items = new BoundedQueue<PipelineItem>(config.queue);
-  // The event-typed view (see RunningExtension.queue): the same queue object.
-  const queue = items as unknown as BoundedQueue<ParsedEvent>;
+  const queue = new BoundedQueue<PipelineItem>(config.queue);
   const tracker = new InvocationTracker(queue);
-  const ingest = new Ingest<PipelineItem>({ queue: items, counters, warnings });
+  const ingest = new Ingest<PipelineItem>({ queue, counters, warnings });
 
   let sink: Sink;
   try {
@@ -207,7 +200,7 @@ export async function initialize(env: NodeJS.ProcessEnv, deps: RunDeps = {}): Pr
     maxBlockingFlushMs: timing.maxBlockingFlushMs,
   });
   // Its own rate limit: a burst of invalid input must not silence the report of dropped events.
-  const loop = new ExportLoop({ queue: items, sink, counters, warnings: new RateLimitedLog(5, 60_000), now });
+  const loop = new ExportLoop({ queue, sink, counters, warnings: new RateLimitedLog(5, 60_000), now });
   log.info('started', {
     sink: sink.name,
     strategy: strategy.name,

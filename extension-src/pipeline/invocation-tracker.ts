@@ -5,8 +5,12 @@
  * and lets the flush and shutdown logic await them without polling. Fed by the queue's offer listener, so it sees every
  * accepted event once, in order, whether or not the export loop has already taken it.
  */
-import type { BoundedQueue } from '../queue/bounded-queue';
-import type { ParsedEvent } from '../telemetry/schemas';
+import { isFunctionTelemetry, type PipelineItem } from './items';
+
+/** What the tracker watches: the items offered to the queue (of any kind). */
+interface OfferSource {
+  onOffer(listener: (items: readonly PipelineItem[]) => void): () => void;
+}
 
 /** How many request ids of each milestone are remembered (older ones are forgotten). */
 const DEFAULT_MEMORY = 256;
@@ -79,7 +83,7 @@ export class InvocationTracker {
   private startedCount = 0;
   private readonly unsubscribe: () => void;
 
-  constructor(queue: BoundedQueue<ParsedEvent>, private readonly memory = DEFAULT_MEMORY) {
+  constructor(queue: OfferSource, private readonly memory = DEFAULT_MEMORY) {
     this.runtimeDone = new Milestones(memory);
     this.report = new Milestones(memory);
     this.unsubscribe = queue.onOffer((events) => this.observe(events));
@@ -173,8 +177,9 @@ export class InvocationTracker {
     if (this.open.delete(requestId) && this.open.size === 0) this.wakeNoneOpen(true);
   }
 
-  private observe(events: readonly ParsedEvent[]): void {
-    for (const event of events) {
+  private observe(items: readonly PipelineItem[]): void {
+    for (const event of items) {
+      if (isFunctionTelemetry(event)) continue; // the function's own OTLP data says nothing of the lifecycle
       const type = event.type;
       if ((type === 'platform.initReport' || type === 'platform.restoreReport') && !(event as { unknown?: true }).unknown) {
         this.phaseReport.record(PHASE_REPORT);
